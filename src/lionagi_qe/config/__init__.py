@@ -1,0 +1,9 @@
+"""Storage configuration: `StorageMode` and `StorageConfig`.
+
+    from lionagi_qe.config import StorageConfig, StorageMode
+    config = StorageConfig.from_environment()
+"""
+
+from lionagi_qe.config.storage_config import StorageConfig, StorageMode, redact_url
+
+__all__ = ["StorageConfig", "StorageMode", "redact_url"]

@@ -1,0 +1,75 @@
+"""JSON encoding shared by every backend, so a value reads back the same everywhere.
+
+    data = encode_value({"line_coverage": 85.5})   # bytes, validated
+    decode_value(data)                              # a fresh copy
+
+A value is JSON: dict (str keys), list, tuple (read back as a list), str, int
+(64-bit), float (finite), bool or None. `...` (Ellipsis, the placeholder in
+documentation samples such as `{"tests": [...]}`) is stored as null.
+Anything else raises `SerializationError` (a `TypeError`) before anything
+is written.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import orjson
+
+from lionagi_qe.errors import SerializationError
+
+MAX_VALUE_BYTES = 16 * 1024 * 1024
+"""Largest encoded value accepted by default (16 MiB)."""
+
+_STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+decode_value = orjson.loads
+
+
+def encode_value(value: Any, max_bytes: int = MAX_VALUE_BYTES) -> bytes:
+    """Encode `value` as compact JSON bytes, or raise `SerializationError`."""
+    try:
+        data = orjson.dumps(value, default=_placeholder_as_null, option=_STRICT)
+    except orjson.JSONEncodeError as exc:
+        raise SerializationError(
+            f"value is not JSON ({exc}); store dicts with str keys, lists, str, "
+            "64-bit int, float, bool or None; convert other objects first "
+            "(for example model.model_dump() or str(obj))"
+        ) from None
+    if b"null" in data:
+        _reject_non_finite(value)
+    if b"\\u0000" in data:
+        raise SerializationError(
+            "value contains a NUL character (\\x00) in a string, which PostgreSQL "
+            "cannot store; remove or replace it before storing"
+        )
+    if len(data) > max_bytes:
+        raise SerializationError(
+            f"value is {len(data):,} bytes as JSON, over the {max_bytes:,}-byte limit; "
+            "store it in smaller pieces (for example one key per file)"
+        )
+    return data
+
+
+def _placeholder_as_null(obj: Any) -> None:
+    if obj is Ellipsis:
+        return None
+    raise TypeError(f"Type is not JSON serializable: {type(obj).__module__}.{type(obj).__qualname__}")
+
+
+def _reject_non_finite(value: Any) -> None:
+    """orjson writes NaN and Infinity as null; JSON and PostgreSQL have neither."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                raise SerializationError(
+                    f"value contains {item!r}, which is not JSON; "
+                    "store None or a string such as 'nan' instead"
+                )
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)

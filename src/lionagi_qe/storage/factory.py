@@ -1,0 +1,30 @@
+"""Pick the memory backend for a storage configuration.
+
+    memory = create_memory(StorageConfig.from_environment(), session=Session())
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lionagi_qe.config import StorageConfig, StorageMode
+from lionagi_qe.errors import ConfigurationError
+from lionagi_qe.storage.base import MemoryBackend
+from lionagi_qe.storage.session_memory import SessionMemory
+
+if TYPE_CHECKING:
+    from lionagi import Session
+
+
+def create_memory(config: StorageConfig, session: Session | None = None) -> MemoryBackend:
+    """Return a new backend: `SessionMemory` in DEV/TEST, `PostgresMemory` in PROD."""
+    if config.mode is not StorageMode.PROD:
+        return SessionMemory(session)
+    try:
+        from lionagi_qe.storage.postgres import PostgresMemory
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"production mode needs psycopg 3 ({exc.name} is missing); "
+            "install it with: pip install 'lionagi-qe-fleet[postgres]'"
+        ) from None
+    return PostgresMemory(config)
