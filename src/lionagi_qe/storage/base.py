@@ -61,6 +61,11 @@ class MemoryBackend(ABC):
     async def disconnect(self) -> None:
         """Release connections; idempotent. In-process data stays until the object is dropped."""
 
+    async def health(self) -> dict[str, Any]:
+        """Facts for `aqe config --check`: backend, reachability, versions, pool figures."""
+        stats = await self.get_stats()
+        return {"backend": self.backend_name, "ok": True, "total_keys": stats["total_keys"]}
+
     async def __aenter__(self) -> MemoryBackend:
         await self.connect()
         return self

@@ -1,0 +1,1 @@
+"""The `aqe` command line."""

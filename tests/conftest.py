@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite.
+
+`postgres_url`: a real PostgreSQL server. AQE_TEST_DATABASE_URL or
+DATABASE_URL when set (CI sets it); otherwise an embedded throwaway server
+(pgserver) started once per test session. Never skipped.
+
+`memory`: one fresh backend per test, for each storage backend; the contract
+suite runs against every one of them.
+
+`clean_env`: the storage variables removed, so a test sees only what it sets.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+
+from lionagi_qe.config import StorageConfig
+from lionagi_qe.config.storage_config import MODE_VARIABLES
+from lionagi_qe.storage import MemoryBackend, SessionMemory
+
+STORAGE_VARIABLES = (
+    *MODE_VARIABLES,
+    "DATABASE_URL",
+    "DB_POOL_SIZE",
+    "DB_POOL_MAX_OVERFLOW",
+    "DB_CONNECTION_TIMEOUT",
+    "DB_POOL_RECYCLE",
+    "AQE_DB_SCHEMA",
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a real PostgreSQL server (configured, or embedded and started here)."""
+    configured = os.environ.get("AQE_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    import pgserver
+
+    with tempfile.TemporaryDirectory(prefix="aqe-pg-") as data_dir:
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+
+
+@pytest.fixture
+def pg_schema(postgres_url: str) -> Iterator[str]:
+    """A unique schema name for one test, dropped afterwards."""
+    schema = f"aqe_test_{uuid.uuid4().hex[:12]}"
+    yield schema
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_config(postgres_url: str, pg_schema: str) -> StorageConfig:
+    """Production settings on the test server, in this test's own schema."""
+    return StorageConfig.for_production(
+        postgres_url, min_connections=1, max_connections=10, connection_timeout=10, db_schema=pg_schema
+    )
+
+
+@pytest.fixture(params=["session", "postgres"])
+async def memory(request: pytest.FixtureRequest) -> AsyncIterator[MemoryBackend]:
+    """A fresh, connected backend of each kind."""
+    if request.param == "session":
+        backend: MemoryBackend = SessionMemory()
+    else:
+        from lionagi_qe.storage.postgres import PostgresMemory
+
+        backend = PostgresMemory(request.getfixturevalue("pg_config"))
+    await backend.connect()
+    try:
+        yield backend
+    finally:
+        await backend.disconnect()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Remove every storage variable for this test; returns monkeypatch to set some."""
+    for name in STORAGE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
