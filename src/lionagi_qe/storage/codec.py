@@ -5,7 +5,10 @@
 
 A value is JSON: dict (str keys), list, tuple (read back as a list), str, int
 (64-bit), float (finite), bool or None. `...` (Ellipsis, the placeholder in
-documentation samples such as `{"tests": [...]}`) is stored as null.
+documentation samples such as `{"tests": [...]}`) is stored as null. A float
+with an integral value from 1e16 up to 2**63 reads back as the equal int,
+since PostgreSQL's JSONB prints it without a decimal point; every backend
+agrees.
 Anything else raises `SerializationError` (a `TypeError`) before anything
 is written.
 """
@@ -13,6 +16,7 @@ is written.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import orjson
@@ -23,6 +27,9 @@ MAX_VALUE_BYTES = 16 * 1024 * 1024
 """Largest encoded value accepted by default (16 MiB)."""
 
 _STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+_I64_MAX = 2**63 - 1
+_BIG_INT_DIGITS = re.compile(rb"\d{19}")
 
 decode_value = orjson.loads
 
@@ -39,6 +46,8 @@ def encode_value(value: Any, max_bytes: int = MAX_VALUE_BYTES) -> bytes:
         ) from None
     if b"null" in data:
         _reject_non_finite(value)
+    if b"e+" in data:
+        data = orjson.dumps(_big_floats_as_int(value), default=_placeholder_as_null, option=_STRICT)
     if b"\\u0000" in data:
         raise SerializationError(
             "value contains a NUL character (\\x00) in a string, which PostgreSQL "
@@ -50,6 +59,38 @@ def encode_value(value: Any, max_bytes: int = MAX_VALUE_BYTES) -> bytes:
             "store it in smaller pieces (for example one key per file)"
         )
     return data
+
+
+def decode_jsonb(text: bytes | str) -> Any:
+    """Decode JSON printed by PostgreSQL's JSONB, mapping it back to what `encode_value` took.
+
+    JSONB prints floats of 2**63 and beyond as plain integers; the codec never
+    writes such integers, so they are turned back into floats.
+    """
+    value = orjson.loads(text)
+    if _BIG_INT_DIGITS.search(text.encode() if isinstance(text, str) else text):
+        value = _huge_ints_as_float(value)
+    return value
+
+
+def _big_floats_as_int(value: Any) -> Any:
+    if isinstance(value, float):
+        return int(value) if 1e16 <= abs(value) <= _I64_MAX and value.is_integer() else value
+    if isinstance(value, dict):
+        return {k: _big_floats_as_int(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_big_floats_as_int(v) for v in value]
+    return value
+
+
+def _huge_ints_as_float(value: Any) -> Any:
+    if type(value) is int:
+        return float(value) if not -_I64_MAX - 1 <= value <= _I64_MAX else value
+    if isinstance(value, dict):
+        return {k: _huge_ints_as_float(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_huge_ints_as_float(v) for v in value]
+    return value
 
 
 def _placeholder_as_null(obj: Any) -> None:
