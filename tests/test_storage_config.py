@@ -1,0 +1,210 @@
+"""StorageConfig: detection order, spellings, pool variables, validation, and no password anywhere."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lionagi_qe.config import StorageConfig, StorageMode
+from lionagi_qe.config.storage_config import redact_url
+from lionagi_qe.errors import ConfigurationError
+
+PASSWORD = "s3cr3t-Pa55"
+URL = f"postgresql://qe_agent:{PASSWORD}@db.internal:6543/lionagi_qe_learning"
+
+SPELLINGS = {
+    StorageMode.DEV: ["dev", "development", "local"],
+    StorageMode.TEST: ["test", "testing", "ci"],
+    StorageMode.PROD: ["prod", "production", "live"],
+}
+
+
+def case_variants(word: str) -> st.SearchStrategy[str]:
+    """The word in any mix of upper and lower case, with optional surrounding blanks."""
+    letters = st.tuples(*(st.sampled_from([c.lower(), c.upper()]) for c in word)).map("".join)
+    return st.tuples(st.sampled_from(["", " "]), letters, st.sampled_from(["", "\t"])).map("".join)
+
+
+spelled_modes = st.sampled_from([(mode, word) for mode, words in SPELLINGS.items() for word in words]).flatmap(
+    lambda pair: case_variants(pair[1]).map(lambda text: (pair[0], text))
+)
+
+
+# -- detection -------------------------------------------------------------
+
+
+def test_default_is_development(clean_env: pytest.MonkeyPatch) -> None:
+    config = StorageConfig.from_environment()
+    assert config.mode is StorageMode.DEV
+    assert config.database_url is None
+
+
+@given(spelled=spelled_modes)
+def test_every_accepted_spelling_in_any_case(spelled: tuple[StorageMode, str]) -> None:
+    mode, text = spelled
+    env = {"AQE_STORAGE_MODE": text, "DATABASE_URL": URL}
+    assert StorageConfig.from_environment(env).mode is mode
+
+
+@given(
+    aqe=st.sampled_from(["", "dev", "test", "prod"]),
+    environment=st.sampled_from(["", "development", "testing", "production"]),
+    node_env=st.sampled_from(["", "development", "test", "production"]),
+)
+def test_detection_order(aqe: str, environment: str, node_env: str) -> None:
+    env = {"AQE_STORAGE_MODE": aqe, "ENVIRONMENT": environment, "NODE_ENV": node_env, "DATABASE_URL": URL}
+    first_set = next((v for v in (aqe, environment, node_env) if v), "development")
+    mode, source = StorageConfig.detect_mode(env)
+    assert mode is StorageMode.parse(first_set)
+    assert StorageConfig.from_environment(env).mode is mode
+    assert source == next((n for n, v in zip(("AQE_STORAGE_MODE", "ENVIRONMENT", "NODE_ENV"), (aqe, environment, node_env)) if v), None)
+
+
+@given(word=st.text(min_size=1, max_size=12).filter(lambda w: w.strip().lower() not in {w for ws in SPELLINGS.values() for w in ws} and w.strip()))
+def test_unknown_mode_is_an_error_never_another_mode(word: str) -> None:
+    with pytest.raises(ConfigurationError, match="AQE_STORAGE_MODE=.* is not a storage mode; use one of"):
+        StorageConfig.from_environment({"AQE_STORAGE_MODE": word})
+
+
+# -- pool variables --------------------------------------------------------
+
+
+def test_pool_defaults() -> None:
+    config = StorageConfig.from_environment({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL})
+    assert (config.min_connections, config.max_connections) == (5, 25)
+    assert (config.connection_timeout, config.pool_recycle) == (30.0, 3600.0)
+    assert config.db_schema == "aqe"
+
+
+@given(size=st.integers(0, 500), overflow=st.integers(0, 500))
+def test_max_connections_is_pool_size_plus_overflow(size: int, overflow: int) -> None:
+    env = {"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": str(size), "DB_POOL_MAX_OVERFLOW": f" {overflow} "}
+    if size + overflow == 0:
+        with pytest.raises(ConfigurationError, match="DB_POOL_MAX_OVERFLOW"):
+            StorageConfig.from_environment(env)
+        return
+    config = StorageConfig.from_environment(env)
+    assert (config.min_connections, config.max_connections) == (size, size + overflow)
+
+
+def test_troubleshooting_pool_pair_gives_fifty() -> None:
+    env = {"AQE_STORAGE_MODE": "production", "DATABASE_URL": URL, "DB_POOL_SIZE": "10", "DB_POOL_MAX_OVERFLOW": "40"}
+    config = StorageConfig.from_environment(env)
+    assert (config.min_connections, config.max_connections) == (10, 50)
+
+
+@given(timeout=st.floats(0.001, 1e6), recycle=st.integers(1, 10**7))
+def test_timeouts_parse_as_seconds(timeout: float, recycle: int) -> None:
+    env = {"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_CONNECTION_TIMEOUT": repr(timeout), "DB_POOL_RECYCLE": str(recycle)}
+    config = StorageConfig.from_environment(env)
+    assert config.connection_timeout == timeout
+    assert config.pool_recycle == recycle
+
+
+def test_arguments_override_environment(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("AQE_STORAGE_MODE", "test")
+    clean_env.setenv("DATABASE_URL", "postgresql://env@envhost/envdb")
+    config = StorageConfig.from_environment(mode="prod", database_url=URL)
+    assert config.mode is StorageMode.PROD
+    assert config.database_url == URL
+
+
+def test_pool_variables_ignored_outside_production() -> None:
+    config = StorageConfig.from_environment({"AQE_STORAGE_MODE": "dev", "DB_POOL_SIZE": "not-a-number"})
+    assert config.mode is StorageMode.DEV
+
+
+# -- the bad-input table ---------------------------------------------------
+
+BAD_ENVIRONMENTS = [
+    ({"AQE_STORAGE_MODE": "staging"}, "AQE_STORAGE_MODE='staging' is not a storage mode; use one of"),
+    ({"ENVIRONMENT": "qa"}, "ENVIRONMENT='qa' is not a storage mode"),
+    ({"NODE_ENV": "prodution"}, "NODE_ENV='prodution' is not a storage mode"),
+    ({"AQE_STORAGE_MODE": "prod"}, "set DATABASE_URL or pass database_url="),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "  "}, "set DATABASE_URL"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "mysql://u:p@h/db"}, "must be a PostgreSQL URL starting with postgresql://"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "postgresql+asyncpg://u@h/db"}, "drop the '\\+driver' part"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "localhost:5432"}, "must be a PostgreSQL URL"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "postgresql://u@h:99999/db"}, "check the host and port"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "five"}, "DB_POOL_SIZE must be a whole number >= 0, got 'five'"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "-1"}, "DB_POOL_SIZE must be a whole number >= 0"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "2.5"}, "DB_POOL_SIZE must be a whole number"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_MAX_OVERFLOW": "-3"}, "DB_POOL_MAX_OVERFLOW must be a whole number >= 0"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "0", "DB_POOL_MAX_OVERFLOW": "0"}, "raise DB_POOL_MAX_OVERFLOW"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_CONNECTION_TIMEOUT": "0"}, "DB_CONNECTION_TIMEOUT must be a positive number of seconds"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_CONNECTION_TIMEOUT": "soon"}, "DB_CONNECTION_TIMEOUT must be a positive number"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_RECYCLE": "-60"}, "DB_POOL_RECYCLE must be a positive number of seconds"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_RECYCLE": "inf"}, "DB_POOL_RECYCLE must be a positive number"),
+    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "AQE_DB_SCHEMA": "drop table; --"}, "AQE_DB_SCHEMA=.* is not a schema name"),
+]
+
+
+@pytest.mark.parametrize(("env", "message"), BAD_ENVIRONMENTS)
+def test_bad_environment_names_the_fix(env: dict[str, str], message: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG), pytest.raises(ConfigurationError, match=message) as raised:
+        StorageConfig.from_environment(env)
+    assert PASSWORD not in str(raised.value)
+    assert PASSWORD not in caplog.text
+
+
+BAD_CALLS = [
+    (lambda: StorageConfig(mode="qa"), "mode='qa' is not a storage mode"),
+    (lambda: StorageConfig(mode=StorageMode.PROD), "set DATABASE_URL or pass database_url="),
+    (lambda: StorageConfig.for_production(None), "set DATABASE_URL"),  # type: ignore[arg-type]
+    (lambda: StorageConfig.for_production("sqlite:///x.db"), "must be a PostgreSQL URL"),
+    (lambda: StorageConfig.for_production(URL, min_connections=10, max_connections=5), "min_connections=10 is more than max_connections=5"),
+    (lambda: StorageConfig.for_production(URL, min_connections=-1), "min_connections must be a whole number >= 0"),
+    (lambda: StorageConfig.for_production(URL, max_connections=0), "max_connections must be a whole number >= 1"),
+    (lambda: StorageConfig.for_production(URL, max_connections=True), "max_connections must be a whole number"),
+    (lambda: StorageConfig.for_production(URL, connection_timeout=-5), "connection_timeout must be a positive number"),
+    (lambda: StorageConfig.for_production(URL, pool_recycle="hourly"), "pool_recycle must be a positive number"),
+    (lambda: StorageConfig.for_production(URL, db_schema="1abc"), "db_schema='1abc' is not a schema name"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), BAD_CALLS)
+def test_bad_call_names_the_fix(call, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigurationError, match=message) as raised:
+        call()
+    assert PASSWORD not in str(raised.value)
+
+
+def test_configuration_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        StorageConfig(mode="nope")
+
+
+# -- secrets ---------------------------------------------------------------
+
+
+def test_password_never_shown() -> None:
+    config = StorageConfig.for_production(URL + "?sslmode=require&password=" + PASSWORD)
+    for text in (repr(config), str(config), config.get_description(), config.safe_database_url, f"{config!r}"):
+        assert PASSWORD not in text
+    assert "db.internal:6543/lionagi_qe_learning" in config.get_description()
+    assert config.database_url.startswith("postgresql://qe_agent:" + PASSWORD)
+
+
+@given(password=st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="!$&'()*+,;=-._~"), min_size=4, max_size=30))
+def test_redaction_hides_any_password(password: str) -> None:
+    url = f"postgresql://user:{password}@host:5432/db"
+    assert redact_url(url) == "postgresql://user:***@host:5432/db"
+
+
+def test_descriptions_name_mode_and_backend() -> None:
+    assert StorageConfig.for_development().get_description().startswith("Development mode: in-process memory")
+    assert StorageConfig.for_testing().get_description().startswith("Testing mode: in-process memory isolated")
+    prod = StorageConfig.for_production("postgresql://u:p@localhost:5432/db", min_connections=5, max_connections=20)
+    assert prod.get_description() == (
+        "Production mode: PostgreSQL at localhost:5432/db (schema aqe), pool 5-20 connections, "
+        "timeout 30s, recycle 3600s (durable, shared)"
+    )
+
+
+def test_config_is_immutable() -> None:
+    config = StorageConfig.for_testing()
+    with pytest.raises(Exception, match="frozen"):
+        config.mode = StorageMode.PROD  # type: ignore[misc]
