@@ -24,6 +24,8 @@ from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.storage_config import MODE_VARIABLES
 from lionagi_qe.storage import MemoryBackend, SessionMemory
 
+pytest_plugins = ("pytester",)
+
 STORAGE_VARIABLES = (
     *MODE_VARIABLES,
     "DATABASE_URL",

@@ -23,6 +23,8 @@ def create_memory(config: StorageConfig, session: Session | None = None) -> Memo
     try:
         from lionagi_qe.storage.postgres import PostgresMemory
     except ImportError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
         raise ConfigurationError(
             f"production mode needs psycopg 3 ({exc.name} is missing); "
             "install it with: pip install 'lionagi-qe-fleet[postgres]'"
