@@ -13,7 +13,8 @@
 Public methods validate their arguments here, once for every backend, then
 call the backend's primitives (the `_`-prefixed abstract methods), which
 receive clean input: a valid key, a validated TTL, and the value already
-encoded as JSON bytes.
+encoded as JSON bytes. `store`, the hot path, is written by each backend
+and validates through `_prepare`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, ClassVar, NamedTuple
 from lionagi_qe.errors import StorageError
 from lionagi_qe.storage.codec import MAX_VALUE_BYTES, encode_value
 from lionagi_qe.storage.keys import (
+    MAX_KEY_LENGTH,
     validate_key,
     validate_partition,
     validate_pattern,
@@ -75,12 +77,25 @@ class MemoryBackend(ABC):
 
     # -- single keys -------------------------------------------------------
 
+    @abstractmethod
     async def store(
         self, key: str, value: Any, ttl: float | None = None, partition: str = DEFAULT_PARTITION
     ) -> int:
-        """Store a JSON value under `key`; returns its new version. `ttl` in seconds."""
-        data = encode_value(value, self.max_value_bytes)
-        return await self._store(validate_key(key), data, validate_ttl(ttl), validate_partition(partition))
+        """Store a JSON value under `key`; returns its new version. `ttl` in seconds.
+
+        The one public method each backend writes itself, the hot path: it
+        starts with `key, data, ttl, partition = self._prepare(...)`.
+        """
+
+    def _prepare(self, key: str, value: Any, ttl: float | None, partition: str) -> tuple[str, bytes, float | None, str]:
+        """Validate one write (key, TTL, partition) and encode its value; every backend's store path."""
+        if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
+            validate_key(key)
+        if ttl is not None:
+            ttl = validate_ttl(ttl)
+        if partition is not DEFAULT_PARTITION:
+            validate_partition(partition)
+        return key, encode_value(value, self.max_value_bytes), ttl, partition
 
     async def retrieve(self, key: str, default: Any = None) -> Any:
         """Return a copy of the value under `key`, or `default` if absent or expired."""
@@ -219,9 +234,6 @@ class MemoryBackend(ABC):
                 watch.queue.put_nowait(key)
 
     # -- primitives each backend implements --------------------------------
-
-    @abstractmethod
-    async def _store(self, key: str, data: bytes, ttl: float | None, partition: str) -> int: ...
 
     @abstractmethod
     async def _store_many(self, items: dict[str, bytes], ttl: float | None, partition: str) -> int: ...

@@ -4,18 +4,17 @@
     decode_value(data)                              # a fresh copy
 
 A value is JSON: dict (str keys), list, tuple (read back as a list), str, int
-(64-bit), float (finite), bool or None. `...` (Ellipsis, the placeholder in
-documentation samples such as `{"tests": [...]}`) is stored as null. A float
-with an integral value from 1e16 up to 2**63 reads back as the equal int,
-since PostgreSQL's JSONB prints it without a decimal point; every backend
-agrees.
-Anything else raises `SerializationError` (a `TypeError`) before anything
-is written.
+(64-bit), float, bool or None. Anything else raises `SerializationError` (a
+`TypeError`) before anything is written. Three values JSON cannot spell are
+stored as null, as JavaScript's JSON.stringify does: NaN, +-Infinity, and
+`...` (Ellipsis, the placeholder in documentation samples such as
+`{"tests": [...]}`). A float with an integral value from 1e16 up to 2**63
+reads back as the equal int, since PostgreSQL's JSONB prints it without a
+decimal point. Every backend agrees on all of this.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -29,6 +28,7 @@ MAX_VALUE_BYTES = 16 * 1024 * 1024
 _STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 _I64_MAX = 2**63 - 1
+_BACKSLASH, _PLUS = ord("\\"), ord("+")  # an int `in` bytes is a plain byte search
 _BIG_INT_DIGITS = re.compile(rb"\d{19}")
 
 decode_value = orjson.loads
@@ -44,15 +44,20 @@ def encode_value(value: Any, max_bytes: int = MAX_VALUE_BYTES) -> bytes:
             "64-bit int, float, bool or None; convert other objects first "
             "(for example model.model_dump() or str(obj))"
         ) from None
-    if b"null" in data:
-        _reject_non_finite(value)
-    if b"e+" in data:
-        data = orjson.dumps(_big_floats_as_int(value), default=_placeholder_as_null, option=_STRICT)
+    if _BACKSLASH in data or _PLUS in data or len(data) > max_bytes:
+        return _screened(value, data, max_bytes)
+    return data
+
+
+def _screened(value: Any, data: bytes, max_bytes: int) -> bytes:
+    """The rare cases, found by cheap byte tests: NUL in a string, big floats, oversize values."""
     if b"\\u0000" in data:
         raise SerializationError(
             "value contains a NUL character (\\x00) in a string, which PostgreSQL "
             "cannot store; remove or replace it before storing"
         )
+    if b"e+" in data:
+        data = orjson.dumps(_big_floats_as_int(value), default=_placeholder_as_null, option=_STRICT)
     if len(data) > max_bytes:
         raise SerializationError(
             f"value is {len(data):,} bytes as JSON, over the {max_bytes:,}-byte limit; "
@@ -97,20 +102,3 @@ def _placeholder_as_null(obj: Any) -> None:
     if obj is Ellipsis:
         return None
     raise TypeError(f"Type is not JSON serializable: {type(obj).__module__}.{type(obj).__qualname__}")
-
-
-def _reject_non_finite(value: Any) -> None:
-    """orjson writes NaN and Infinity as null; JSON and PostgreSQL have neither."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                raise SerializationError(
-                    f"value contains {item!r}, which is not JSON; "
-                    "store None or a string such as 'nan' instead"
-                )
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from lionagi_qe.storage.base import MemoryBackend, Versioned
+from lionagi_qe.storage.base import DEFAULT_PARTITION, MemoryBackend, Versioned
 from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_value
-from lionagi_qe.storage.keys import glob_to_regex
+from lionagi_qe.storage.keys import glob_to_regex, validate_key
 
 if TYPE_CHECKING:
     from lionagi import Session
@@ -34,13 +34,13 @@ class SessionMemory(MemoryBackend):
     def __init__(self, session: Session | None = None, *, max_value_bytes: int = MAX_VALUE_BYTES) -> None:
         super().__init__(max_value_bytes=max_value_bytes)
         self.session = session
-        self._entries: dict[str, list[Any]] = {}
+        self._entries: dict[str, tuple[Any, ...]] = {}
 
     def __repr__(self) -> str:
         session_id = getattr(self.session, "id", None)
         return f"<{type(self).__name__} session={session_id} keys={len(self._entries)}>"
 
-    def _live(self, key: str, now: float | None = None) -> list[Any] | None:
+    def _live(self, key: str, now: float | None = None) -> tuple[Any, ...] | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -51,16 +51,30 @@ class SessionMemory(MemoryBackend):
             return None
         return entry
 
-    def _put(self, key: str, data: bytes, ttl: float | None, partition: str, now: float) -> int:
-        old = self._live(key, now)
+    def _put(self, key: str, data: bytes, ttl: float | None, partition: str, now: float | None = None) -> int:
+        old = self._entries.get(key)
+        if old is not None and old[_EXPIRES] is not None:
+            now = time.monotonic() if now is None else now
+            if old[_EXPIRES] <= now:
+                old = None
+        if ttl is not None:
+            ttl += time.monotonic() if now is None else now
         version = 1 if old is None else old[_VERSION] + 1
-        self._entries[key] = [data, version, None if ttl is None else now + ttl, partition]
+        self._entries[key] = (data, version, ttl, partition)
         if self._watches:
             self._publish(key)
         return version
 
-    async def _store(self, key: str, data: bytes, ttl: float | None, partition: str) -> int:
-        return self._put(key, data, ttl, partition, time.monotonic())
+    async def store(
+        self, key: str, value: Any, ttl: float | None = None, partition: str = DEFAULT_PARTITION
+    ) -> int:
+        """Store a JSON value under `key`; returns its new version."""
+        return self._put(*self._prepare(key, value, ttl, partition))
+
+    async def retrieve(self, key: str, default: Any = None) -> Any:
+        """A copy of the value under `key`, or `default` (the contract's `retrieve`, without a hop)."""
+        entry = self._live(validate_key(key))
+        return default if entry is None else decode_value(entry[_DATA])
 
     async def _store_many(self, items: dict[str, bytes], ttl: float | None, partition: str) -> int:
         now = time.monotonic()
@@ -91,7 +105,7 @@ class SessionMemory(MemoryBackend):
     async def _exists(self, key: str) -> bool:
         return self._live(key) is not None
 
-    def _live_items(self) -> list[tuple[str, list[Any]]]:
+    def _live_items(self) -> list[tuple[str, tuple[Any, ...]]]:
         now = time.monotonic()
         return [(key, entry) for key in list(self._entries) if (entry := self._live(key, now)) is not None]
 
