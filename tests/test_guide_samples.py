@@ -276,16 +276,18 @@ async def test_backward_compatibility(clean_env: pytest.MonkeyPatch) -> None:
 
 # -- Best practices ----------------------------------------------------------
 
+PRACTICES = (
+    guide.QUICK_START_DEVELOPMENT,
+    guide.STORAGE_CONFIG_CLASS,
+    guide.PRACTICE_AUTO_DETECT,
+    guide.PRACTICE_CONNECT_IN_PRODUCTION,
+    guide.PRACTICE_TRY_FINALLY,
+    guide.PRACTICE_CHECK_MODE,
+)
+
 
 async def test_practices_in_development(clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    ns = await run_sample(
-        guide.QUICK_START_DEVELOPMENT,
-        guide.STORAGE_CONFIG_CLASS,
-        guide.PRACTICE_AUTO_DETECT,
-        guide.PRACTICE_CONNECT_IN_PRODUCTION,
-        guide.PRACTICE_TRY_FINALLY,
-        guide.PRACTICE_CHECK_MODE,
-    )
+    ns = await run_sample(*PRACTICES)
     assert ns["orchestrator"].storage_config.mode is StorageMode.DEV
     assert capsys.readouterr().out.splitlines() == [
         "Mode: development",
@@ -297,14 +299,7 @@ async def test_practices_in_development(clean_env: pytest.MonkeyPatch, capsys: p
 
 async def test_practices_in_production(prod_env: str, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     clean_env.setenv("AQE_STORAGE_MODE", "prod")
-    ns = await run_sample(
-        guide.QUICK_START_DEVELOPMENT,
-        guide.STORAGE_CONFIG_CLASS,
-        guide.PRACTICE_AUTO_DETECT,
-        guide.PRACTICE_CONNECT_IN_PRODUCTION,
-        guide.PRACTICE_TRY_FINALLY,
-        guide.PRACTICE_CHECK_MODE,
-    )
+    ns = await run_sample(*PRACTICES)
     assert ns["orchestrator"].storage_config.mode is StorageMode.PROD
     out = capsys.readouterr().out
     assert out.startswith("Mode: production\nProduction mode: PostgreSQL at ")
