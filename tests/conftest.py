@@ -21,20 +21,10 @@ import psycopg
 import pytest
 
 from lionagi_qe.config import StorageConfig
-from lionagi_qe.config.storage_config import MODE_VARIABLES
+from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.storage import MemoryBackend, SessionMemory
 
 pytest_plugins = ("pytester",)
-
-STORAGE_VARIABLES = (
-    *MODE_VARIABLES,
-    "DATABASE_URL",
-    "DB_POOL_SIZE",
-    "DB_POOL_MAX_OVERFLOW",
-    "DB_CONNECTION_TIMEOUT",
-    "DB_POOL_RECYCLE",
-    "AQE_DB_SCHEMA",
-)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ import pytest
 
 import guide_samples as guide
 from lionagi_qe.config import StorageMode
+from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.core.memory import QEMemory
 from lionagi_qe.errors import ConfigurationError
 from lionagi_qe.storage import SessionMemory
@@ -54,8 +55,6 @@ def shell_then_config(sample: str, env: dict[str, str]) -> dict[str, Any]:
 @pytest.fixture
 def shell_env() -> dict[str, str]:
     """The current environment less every storage variable."""
-    from conftest import STORAGE_VARIABLES
-
     return {k: v for k, v in os.environ.items() if k not in STORAGE_VARIABLES}
 
 

@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from lionagi_qe.errors import QEError
 
@@ -28,7 +29,7 @@ T = TypeVar("T")
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print `message` on stderr and exit with `code` (2: usage or configuration error)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

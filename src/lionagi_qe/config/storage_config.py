@@ -24,6 +24,16 @@ from pydantic import BaseModel, ConfigDict
 from lionagi_qe.errors import ConfigurationError
 
 MODE_VARIABLES = ("AQE_STORAGE_MODE", "ENVIRONMENT", "NODE_ENV")
+STORAGE_VARIABLES = (
+    *MODE_VARIABLES,
+    "DATABASE_URL",
+    "DB_POOL_SIZE",
+    "DB_POOL_MAX_OVERFLOW",
+    "DB_CONNECTION_TIMEOUT",
+    "DB_POOL_RECYCLE",
+    "AQE_DB_SCHEMA",
+)
+"""Every variable `StorageConfig.from_environment` reads."""
 DEFAULT_MIN_CONNECTIONS = 5
 DEFAULT_MAX_OVERFLOW = 20
 DEFAULT_CONNECTION_TIMEOUT = 30.0

@@ -1,0 +1,130 @@
+"""`aqe memory ls|get` and `aqe history`: browse what the fleet stored.
+
+    aqe memory ls aqe/coverage/           # keys under a prefix
+    aqe memory get aqe/quality/<run>/verdict
+    aqe history                           # coverage trend across runs
+
+Development and testing modes keep memory inside one process, so a new `aqe`
+process finds nothing: use production mode (AQE_STORAGE_MODE=production,
+DATABASE_URL) to keep runs across processes. `aqe memory get` exits 1 when
+the key holds no value; configuration errors exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from lionagi_qe.cli.common import console, err_console, run_async
+
+if TYPE_CHECKING:
+    from lionagi_qe.storage.base import MemoryBackend
+
+T = TypeVar("T")
+EXIT_NOT_FOUND = 1
+
+app = typer.Typer(help="Browse the fleet's shared memory (aqe/...).", no_args_is_help=True)
+
+
+def _in_process_note() -> None:
+    err_console.print(
+        "[yellow]note:[/] this is development/testing mode, where memory lives inside one process: "
+        "a new `aqe` process sees nothing from earlier runs. To keep runs across processes, set "
+        "AQE_STORAGE_MODE=production and DATABASE_URL=postgresql://...",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+async def _with_memory(work: Callable[[MemoryBackend], Awaitable[T]]) -> T:
+    from lionagi_qe.core.orchestrator import QEOrchestrator
+
+    orchestrator = QEOrchestrator.from_environment()
+    async with orchestrator:
+        if not orchestrator.memory.persistent:
+            _in_process_note()
+        return await work(orchestrator.memory)
+
+
+@app.command("ls")
+def ls(
+    prefix: str = typer.Argument("aqe/", help="Key prefix, e.g. aqe/coverage/"),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+) -> None:
+    """List the keys that start with PREFIX."""
+
+    async def work(memory: MemoryBackend) -> list[str]:
+        return await memory.list_keys(prefix)
+
+    keys = run_async(_with_memory(work))
+    if as_json:
+        typer.echo(json.dumps(keys))
+    else:
+        for key in keys:
+            typer.echo(key)
+
+
+@app.command("get")
+def get(key: str = typer.Argument(..., help="The key, e.g. aqe/quality/<run>/verdict")) -> None:
+    """Print the value stored under KEY as JSON (exit 1 if there is none)."""
+    missing = object()
+
+    async def work(memory: MemoryBackend) -> Any:
+        return await memory.retrieve(key, missing)
+
+    value = run_async(_with_memory(work))
+    if value is missing:
+        err_console.print(f"[bold red]error:[/] no value under {escape(repr(key))}; list keys with `aqe memory ls aqe/`", highlight=False)
+        raise typer.Exit(EXIT_NOT_FOUND)
+    typer.echo(json.dumps(value, indent=2))
+
+
+def history(
+    project: Optional[str] = typer.Option(None, "--project", help="Only runs of this project folder."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Show the latest N runs."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+) -> None:
+    """Coverage trend across runs (needs production mode to span processes)."""
+    from pathlib import Path
+
+    wanted = str(Path(project).resolve()) if project else None
+
+    async def work(memory: MemoryBackend) -> list[dict[str, Any]]:
+        reports = await memory.search("aqe/coverage/*/report")
+        verdicts = await memory.search("aqe/quality/*/verdict")
+        rows = []
+        for key, report in reports.items():
+            run_id = key.split("/")[2]
+            if wanted and report.get("project") != wanted:
+                continue
+            verdict = verdicts.get(f"aqe/quality/{run_id}/verdict")
+            rows.append({
+                "run_id": run_id, "finished_at": report.get("finished_at"), "project": report.get("project"),
+                "coverage": report["totals"]["percent"], "line": report["totals"]["line_percent"],
+                "branch": report["totals"]["branch_percent"], "delta": report.get("trend", {}).get("delta"),
+                "gate": None if verdict is None else ("passed" if verdict["passed"] else "failed"),
+            })  # fmt: skip
+        return rows[-limit:]
+
+    rows = run_async(_with_memory(work))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        console.print("no runs in memory yet: run `aqe run PATH` first")
+        return
+    table = Table(title="coverage history", title_justify="left")
+    for column in ("run", "finished", "project", "coverage", "lines", "branches", "change", "gate"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        change = "" if row["delta"] is None else f"{row['delta']:+.2f}"
+        table.add_row(
+            row["run_id"], row["finished_at"] or "", escape(row["project"] or ""), f"{row['coverage']:.1f}%",
+            f"{row['line']:.1f}%", f"{row['branch']:.1f}%", change, row["gate"] or "-",
+        )  # fmt: skip
+    console.print(table)
