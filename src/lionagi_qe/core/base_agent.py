@@ -81,7 +81,9 @@ class BaseQEAgent:
                 raise AgentError(f"agent {self.agent_id!r} has no model; pass model=iModel(...) to use the LLM")
             from lionagi import Branch
 
-            self._branch = Branch(chat_model=self.model, system=self.system_prompt)
+            self._branch = Branch(
+                chat_model=self.model, system=self.system_prompt, log_config={"auto_save_on_exit": False}
+            )
         return self._branch
 
     async def ask(self, instruction: str, context: Any = None) -> str:

@@ -97,7 +97,9 @@ class ModelRouter:
 
             kwargs: dict[str, Any] = {"provider": self.provider, "model": name}
             if self.base_url:
-                kwargs["base_url"] = self.base_url
+                # a server the user named, often on this machine: let LionAGI reach it,
+                # and do not fetch a tokenizer for a model name it may not know
+                kwargs.update(base_url=self.base_url, allow_local_network=True, requires_tokens=False)
             if self._api_key:
                 kwargs["api_key"] = self._api_key
             self._cache[name] = iModel(**kwargs)

@@ -1,0 +1,53 @@
+"""Deterministic engines the agents call: no memory, no agents, no model.
+
+    project = inspect_project("examples/sample_project")
+    run = run_test_suite(project, work_dir, RunSettings(python=resolve_interpreter()))
+    report = load_coverage(run.data_file, project)
+    gaps, functions = find_gaps(report, project)
+    verdict = evaluate_gate(GateInputs(coverage=report.totals.percent, tests=len(run.tests)), Thresholds())
+
+One module per engine: project (what to analyse), interpreter (which
+Python), test_runner (pytest under coverage.py), coverage_report, gaps,
+call_synthesis + offline_generator (tests without a model), llm_prompt
+(prompt and reply parser), verification, test_writer, quality_gate.
+"""
+
+from lionagi_qe.analysis.candidate import Candidate
+from lionagi_qe.analysis.coverage_report import CoverageReport, Totals, load_coverage
+from lionagi_qe.analysis.gaps import Gap, find_gaps
+from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
+from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
+from lionagi_qe.analysis.offline_generator import offline_candidates
+from lionagi_qe.analysis.project import TargetProject, inspect_project
+from lionagi_qe.analysis.quality_gate import GateInputs, GateVerdict, Thresholds, evaluate_gate
+from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
+from lionagi_qe.analysis.test_writer import write_tests
+from lionagi_qe.analysis.verification import Verification, coverage_after, verify_candidates
+
+__all__ = [
+    "Candidate",
+    "CoverageReport",
+    "Gap",
+    "GateInputs",
+    "GateVerdict",
+    "MalformedReply",
+    "RunSettings",
+    "TargetProject",
+    "TestRunResult",
+    "Thresholds",
+    "Totals",
+    "Verification",
+    "build_prompt",
+    "check_interpreter",
+    "coverage_after",
+    "evaluate_gate",
+    "find_gaps",
+    "inspect_project",
+    "load_coverage",
+    "offline_candidates",
+    "parse_reply",
+    "resolve_interpreter",
+    "run_test_suite",
+    "verify_candidates",
+    "write_tests",
+]

@@ -1,0 +1,150 @@
+"""pytest plugin loaded into the target's test run by aqe (`-p aqe_pytest_probe`).
+
+Environment:
+  AQE_PROBE_EVENTS    file to append JSON-lines events to (required to record anything)
+  AQE_PROBE_TIMEOUT   seconds each test may take (setup + call + teardown); 0 = no limit
+  AQE_PROBE_DESELECT  file with node ids (one a line) to leave out, when resuming a run
+
+Events: {"e": "collect", "path"}, {"e": "collect_error", "nodeid", "message"},
+{"e": "collected", "nodeids"}, {"e": "start", "nodeid"},
+{"e": "test", "nodeid", "outcome", "duration", "message"}, {"e": "finish", "exitstatus"}.
+Outcomes: passed, failed, error, skipped, xfailed, xpassed, timeout.
+On SIGTERM the running coverage.py session is saved before the process exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+import pytest
+
+
+class TestTimeout(BaseException):
+    """Raised inside a test that ran past AQE_PROBE_TIMEOUT."""
+
+    __test__ = False
+
+
+class _Probe:
+    def __init__(self) -> None:
+        path = os.environ.get("AQE_PROBE_EVENTS", "")
+        self.out = open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115 - closed at unconfigure
+        self.timeout = float(os.environ.get("AQE_PROBE_TIMEOUT", "0") or 0)
+        self.results: dict[str, dict[str, Any]] = {}
+        self.timed_out: set[str] = set()
+        self.current = ""
+
+    def emit(self, **event: Any) -> None:
+        if self.out is not None:
+            self.out.write(json.dumps(event) + "\n")
+            self.out.flush()
+
+
+_probe = _Probe()
+
+
+def _message(report: pytest.TestReport | pytest.CollectReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = getattr(crash, "message", None) or str(report.longrepr or "")
+    return text.strip()[-800:]
+
+
+def _save_coverage_and_exit(signum: int, frame: object) -> None:
+    try:
+        import coverage
+
+        current = coverage.Coverage.current()
+        if current is not None:
+            current.stop()
+            current.save()
+    finally:
+        os._exit(128 + signum)
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    _probe.timed_out.add(_probe.current)
+    raise TestTimeout(f"test ran past the {_probe.timeout:g}s per-test timeout (aqe --test-timeout)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _save_coverage_and_exit)
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    if isinstance(collector, pytest.Module):
+        _probe.emit(e="collect", path=str(collector.path))
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        _probe.emit(e="collect_error", nodeid=report.nodeid, message=str(report.longrepr).strip()[-2000:])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    path = os.environ.get("AQE_PROBE_DESELECT", "")
+    if not path:
+        return
+    with open(path, encoding="utf-8") as handle:
+        skip = {line.rstrip("\n") for line in handle if line.strip()}
+    kept = [item for item in items if item.nodeid not in skip]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid in skip])
+        items[:] = kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _probe.emit(e="collected", nodeids=[item.nodeid for item in session.items])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    _probe.current = item.nodeid
+    _probe.emit(e="start", nodeid=item.nodeid, t=time.time())
+    armed = _probe.timeout > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, _on_alarm) if armed else None
+    if armed:
+        signal.setitimer(signal.ITIMER_REAL, _probe.timeout)
+    try:
+        yield
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    result = _probe.results.pop(item.nodeid, {"outcome": "passed", "duration": 0.0, "message": ""})
+    if item.nodeid in _probe.timed_out:
+        result["outcome"] = "timeout"
+    _probe.emit(e="test", nodeid=item.nodeid, **result)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    result = _probe.results.setdefault(report.nodeid, {"outcome": "passed", "duration": 0.0, "message": ""})
+    result["duration"] = round(result["duration"] + report.duration, 6)
+    xfail = hasattr(report, "wasxfail")
+    if report.skipped:
+        outcome = "xfailed" if xfail else "skipped"
+        if result["outcome"] == "passed":
+            result["outcome"] = outcome
+    elif report.failed:
+        if report.when == "call":
+            result["outcome"] = "failed"
+        elif result["outcome"] not in ("failed", "error"):
+            result["outcome"] = "error"
+        result["message"] = result["message"] or _message(report)
+    elif report.when == "call" and xfail:
+        result["outcome"] = "xpassed"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _probe.emit(e="finish", exitstatus=int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _probe.out is not None:
+        _probe.out.close()
+        _probe.out = None

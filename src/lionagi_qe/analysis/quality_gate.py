@@ -1,0 +1,86 @@
+"""The quality gate: thresholds in, a verdict with reasons out.
+
+    verdict = evaluate_gate(GateInputs(coverage=81.2, tests=14, failures=0, flaky=0), Thresholds(min_coverage=80))
+    verdict.passed, verdict.reasons
+    # True, ['coverage 81.2% >= 80%', 'no failing tests (0 allowed)', 'no flaky tests (0 allowed)']
+
+`coverage` is the suite's total coverage as `coverage report` prints it
+(lines and branches together). Failures count failed, erroring and
+timed-out tests; flaky tests failed once and passed when re-run.
+Collection errors (test modules that cannot be imported) always fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lionagi_qe.errors import ConfigurationError
+
+DEFAULT_MIN_COVERAGE = 80.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What the gate demands; validated on creation."""
+
+    min_coverage: float = DEFAULT_MIN_COVERAGE
+    max_failures: int = 0
+    max_flaky: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_coverage <= 100:
+            raise ConfigurationError(f"coverage threshold must be between 0 and 100, got {self.min_coverage!r}")
+        for name in ("max_failures", "max_flaky"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigurationError(f"{name} must be a whole number >= 0, got {value!r}")
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    """What was measured."""
+
+    coverage: float
+    tests: int
+    failures: int = 0
+    flaky: int = 0
+    collection_errors: int = 0
+
+
+@dataclass
+class GateVerdict:
+    """passed, one reason per check, and the checks as data."""
+
+    passed: bool
+    reasons: list[str]
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return asdict(self)
+
+
+def evaluate_gate(inputs: GateInputs, thresholds: Thresholds) -> GateVerdict:
+    """Apply every threshold; the gate passes only if every check does."""
+    checks: list[tuple[str, bool, str, Any, Any]] = []
+    ok = inputs.coverage >= thresholds.min_coverage
+    relation = ">=" if ok else "<"
+    checks.append(("coverage", ok, f"coverage {inputs.coverage:.1f}% {relation} {thresholds.min_coverage:g}%", inputs.coverage, thresholds.min_coverage))
+    ok = inputs.failures <= thresholds.max_failures
+    text = f"{inputs.failures} failing test(s)" if inputs.failures else "no failing tests"
+    checks.append(("failures", ok, f"{text} ({thresholds.max_failures} allowed)", inputs.failures, thresholds.max_failures))
+    ok = inputs.flaky <= thresholds.max_flaky
+    text = f"{inputs.flaky} flaky test(s)" if inputs.flaky else "no flaky tests"
+    checks.append(("flaky", ok, f"{text} ({thresholds.max_flaky} allowed)", inputs.flaky, thresholds.max_flaky))
+    if inputs.collection_errors:
+        checks.append(("collection", False, f"{inputs.collection_errors} test module(s) could not be collected", inputs.collection_errors, 0))
+    if inputs.tests == 0:
+        checks.append(("tests", False, "no test ran", 0, 1))
+    return GateVerdict(
+        passed=all(check[1] for check in checks),
+        reasons=[check[2] for check in checks],
+        checks=[{"name": n, "passed": p, "value": v, "threshold": t} for n, p, _, v, t in checks],
+        thresholds=asdict(thresholds),
+    )

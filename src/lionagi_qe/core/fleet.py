@@ -1,0 +1,88 @@
+"""The standard fleet: four agents registered on an orchestrator, run as one pipeline (what `aqe run` does).
+
+    async with QEOrchestrator() as orchestrator:
+        build_fleet(orchestrator)                    # test-executor, coverage-analyzer, test-generator, quality-gate
+        result = await orchestrator.execute_pipeline(
+            pipeline=list(STANDARD_PIPELINE),
+            context={"code_path": "./src", "coverage_threshold": 80},
+        )
+
+    # or, with the report `aqe run --json` prints:
+    report = await run_fleet(orchestrator, RunOptions(code_path="examples/sample_project"))
+    report["exit_code"]                              # 0 passed, 1 gate failed, 2 target error
+
+The test generator uses `model` if given, else the orchestrator's router
+(`AQE_LLM_*` variables); without either it works offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lionagi_qe.agents import CoverageAnalyzerAgent, QualityGateAgent, TestExecutorAgent, TestGeneratorAgent
+from lionagi_qe.core.fleet_report import fleet_report
+from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
+from lionagi_qe.core.task import AgentResult
+
+STANDARD_PIPELINE = ("test-executor", "coverage-analyzer", "test-generator", "quality-gate")
+_AGENTS = {
+    "test-executor": TestExecutorAgent,
+    "coverage-analyzer": CoverageAnalyzerAgent,
+    "test-generator": TestGeneratorAgent,
+    "quality-gate": QualityGateAgent,
+}
+
+
+@dataclass
+class RunOptions:
+    """What `aqe run` passes to the pipeline; `context()` is the shared pipeline context."""
+
+    code_path: str = "."
+    python: str | None = None
+    venv: str | None = None
+    coverage_threshold: float = 80.0
+    max_failures: int = 0
+    max_flaky: int = 0
+    test_timeout: float = 60.0
+    pytest_args: Sequence[str] = ()
+    generate: bool = True
+    max_gaps: int = 5
+    output_dir: str | None = None
+    llm_timeout: float = 60.0
+    run_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        """The pipeline context (JSON), without unset values."""
+        values = {k: v for k, v in asdict(self).items() if k != "extra" and v is not None}
+        values["pytest_args"] = list(self.pytest_args)
+        values["wait_timeout"] = 0
+        return {**values, **self.extra}
+
+
+def build_fleet(orchestrator: QEOrchestrator, *, model: Any = None) -> list[str]:
+    """Register the four standard agents (ids already taken are left as they are); returns the pipeline."""
+    generator_model = model if model is not None else orchestrator.router.get_model("test-generation")
+    for agent_id, agent_class in _AGENTS.items():
+        if agent_id not in orchestrator.agents:
+            chosen = generator_model if agent_class is TestGeneratorAgent else None
+            orchestrator.create_and_register_agent(agent_class, agent_id=agent_id, model=chosen)
+    return list(STANDARD_PIPELINE)
+
+
+async def run_fleet(
+    orchestrator: QEOrchestrator,
+    options: RunOptions,
+    *,
+    model: Any = None,
+    on_progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Build the fleet if needed, run the pipeline on `options`, and return the `aqe run --json` report."""
+    pipeline = build_fleet(orchestrator, model=model)
+    result = await orchestrator.execute_pipeline(pipeline, options.context(), on_progress=on_progress)
+    results: dict[str, AgentResult] = result["results"]
+    mode = orchestrator.storage_config.mode.value if orchestrator.storage_config else "custom"
+    generator = orchestrator.agents["test-generator"]
+    return fleet_report(result, results, mode=mode, model=getattr(generator.model, "model_name", None), options=options.context())

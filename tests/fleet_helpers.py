@@ -1,0 +1,110 @@
+"""Helpers for the fleet's tests: throwaway target projects and a local OpenAI-compatible server.
+
+    project = write_project(tmp_path, {"pkg/__init__.py": "", "tests/test_a.py": "def test_a(): pass"})
+    sample = copy_sample(tmp_path)                    # examples/sample_project, copied
+    with OpenAIStub(lambda body: "```python\\n...\\n```") as server:
+        model = server.model()                        # a real LionAGI iModel pointed at it
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample_project"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_sample(tmp_path: Path) -> Path:
+    """A private copy of examples/sample_project (without caches or earlier outputs)."""
+    target = tmp_path / "sample_project"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns(".aqe", "__pycache__", ".pytest_cache", ".coverage*"))
+    return target
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """Create a project under `root` from {relative path: source}; adds a pyproject.toml if missing."""
+    root.mkdir(parents=True, exist_ok=True)
+    files = {"pyproject.toml": '[project]\nname = "target"\nversion = "0"\n', **files}
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text), encoding="utf-8")
+    return root
+
+
+Responder = Callable[[dict[str, Any]], "str | None"]
+
+
+class OpenAIStub:
+    """An OpenAI-compatible chat completions server on 127.0.0.1; `respond(body)` gives the reply text.
+
+    A responder returning None makes the server hold the request for `hold` seconds (a timeout).
+    Every request body is kept in `requests`.
+    """
+
+    def __init__(self, respond: Responder, hold: float = 5.0) -> None:
+        self.respond = respond
+        self.hold = hold
+        self.requests: list[dict[str, Any]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                stub.requests.append(body)
+                text = stub.respond(body)
+                if text is None:
+                    time.sleep(stub.hold)
+                    text = "too late"
+                reply = {
+                    "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body.get("model"),
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }  # fmt: skip
+                data = json.dumps(reply).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def model(self, name: str = "stub-model") -> Any:
+        """LionAGI's real iModel on this server, built by ModelRouter as `aqe` builds it."""
+        from lionagi_qe.core.router import ModelRouter
+
+        env = {"AQE_LLM_BASE_URL": self.base_url, "AQE_LLM_API_KEY": "test", "AQE_LLM_MODEL": name}
+        return ModelRouter(env=env).get_model("test-generation")
+
+    def prompts(self) -> list[str]:
+        """The text of every message received, one string per request."""
+        return ["\n".join(str(m.get("content")) for m in body.get("messages", [])) for body in self.requests]
+
+    def __enter__(self) -> OpenAIStub:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
