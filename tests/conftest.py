@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
+from embedded_postgres import import_pgserver
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
@@ -34,8 +35,7 @@ def postgres_url() -> Iterator[str]:
     if configured:
         yield configured
         return
-    import pgserver
-
+    pgserver = import_pgserver()
     with tempfile.TemporaryDirectory(prefix="aqe-pg-") as data_dir:
         server = pgserver.get_server(data_dir, cleanup_mode="stop")
         try:

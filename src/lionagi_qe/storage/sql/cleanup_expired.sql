@@ -1,0 +1,1 @@
+DELETE FROM {schema}.memory WHERE expires_at <= now()

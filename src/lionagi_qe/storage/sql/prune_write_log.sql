@@ -1,0 +1,1 @@
+DELETE FROM {schema}.write_log WHERE written_at < now() - make_interval(secs => %(keep)s)

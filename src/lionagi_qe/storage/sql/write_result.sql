@@ -1,0 +1,1 @@
+SELECT result FROM {schema}.write_log WHERE token = %(token)s
