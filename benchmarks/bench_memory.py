@@ -6,15 +6,16 @@
 The baseline does the least any backend must: encode the value to JSON bytes
 on store, decode a fresh copy on retrieve, behind the same async call. The
 ratio is SessionMemory's throughput over the baseline's (1.0 = as fast as the
-floor); rounds alternate between the two so both see the same machine state.
+floor). The two alternate in chunks of 500 operations, with the garbage
+collector paused, so both see the same machine state.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
-import statistics
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -50,39 +51,49 @@ class JsonDict:
         return orjson.loads(self.data[key])
 
 
-async def ops_per_second(op: Callable[[str], Awaitable[Any]], keys: list[str]) -> float:
+async def seconds(op: Callable[[str], Awaitable[Any]], keys: list[str]) -> float:
     started = time.perf_counter()
     for key in keys:
         await op(key)
-    return len(keys) / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
-async def compare(payload: Any, ops: int, rounds: int) -> dict[str, float]:
+async def compare(payload: Any, ops: int, rounds: int, chunk: int = 500) -> dict[str, float]:
+    """Alternate short chunks of floor and memory work, so drift in machine speed hits both alike."""
     keys = [f"aqe/bench/{i}" for i in range(ops)]
+    chunks = [keys[i : i + chunk] for i in range(0, ops, chunk)]
     floor, memory = JsonDict(), SessionMemory()
-    samples: dict[str, list[float]] = {name: [] for name in ("floor store", "memory store", "floor retrieve", "memory retrieve")}
-    for _ in range(rounds):
-        samples["floor store"].append(await ops_per_second(lambda k: floor.store(k, payload), keys))
-        samples["memory store"].append(await ops_per_second(lambda k: memory.store(k, payload), keys))
-        samples["floor retrieve"].append(await ops_per_second(floor.retrieve, keys))
-        samples["memory retrieve"].append(await ops_per_second(memory.retrieve, keys))
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    medians["store ratio"] = medians["memory store"] / medians["floor store"]
-    medians["retrieve ratio"] = medians["memory retrieve"] / medians["floor retrieve"]
-    return medians
+    pairs = {
+        "store": (lambda k: floor.store(k, payload), lambda k: memory.store(k, payload)),
+        "retrieve": (floor.retrieve, memory.retrieve),
+    }
+    totals = {f"{side} {op}": 0.0 for op in pairs for side in ("floor", "memory")}
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for op, (floor_op, memory_op) in pairs.items():
+                for part in chunks:
+                    totals[f"floor {op}"] += await seconds(floor_op, part)
+                    totals[f"memory {op}"] += await seconds(memory_op, part)
+    finally:
+        gc.enable()
+    result = {name: ops * rounds / total for name, total in totals.items()}
+    for op in pairs:
+        result[f"{op} ratio"] = result[f"memory {op}"] / result[f"floor {op}"]
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=20000, help="operations per round (default 20000)")
-    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds; the median is reported (default 7)")
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the keys (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     results = {name: asyncio.run(compare(payload, args.ops, args.rounds)) for name, payload in PAYLOADS.items()}
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"SessionMemory vs dict-of-JSON floor ({args.ops} ops x {args.rounds} rounds, medians)")
+    print(f"SessionMemory vs dict-of-JSON floor ({args.ops} ops x {args.rounds} rounds, interleaved in chunks)")
     for name, r in results.items():
         print(
             f"  {name:16} store {r['memory store']:>10,.0f}/s vs {r['floor store']:>10,.0f}/s = {r['store ratio']:.2f}x"

@@ -32,12 +32,13 @@ _BACKSLASH, _PLUS = ord("\\"), ord("+")  # an int `in` bytes is a plain byte sea
 _BIG_INT_DIGITS = re.compile(rb"\d{19}")
 
 decode_value = orjson.loads
+_dumps = orjson.dumps
 
 
 def encode_value(value: Any, max_bytes: int = MAX_VALUE_BYTES) -> bytes:
     """Encode `value` as compact JSON bytes, or raise `SerializationError`."""
     try:
-        data = orjson.dumps(value, default=_placeholder_as_null, option=_STRICT)
+        data = _dumps(value, _placeholder_as_null, _STRICT)
     except orjson.JSONEncodeError as exc:
         raise SerializationError(
             f"value is not JSON ({exc}); store dicts with str keys, lists, str, "

@@ -69,7 +69,8 @@ class SessionMemory(MemoryBackend):
         self, key: str, value: Any, ttl: float | None = None, partition: str = DEFAULT_PARTITION
     ) -> int:
         """Store a JSON value under `key`; returns its new version."""
-        return self._put(*self._prepare(key, value, ttl, partition))
+        key, data, ttl, partition = self._prepare(key, value, ttl, partition)
+        return self._put(key, data, ttl, partition)
 
     async def retrieve(self, key: str, default: Any = None) -> Any:
         """A copy of the value under `key`, or `default` (the contract's `retrieve`, without a hop)."""
