@@ -15,9 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, TypeVar
-
-from lionagi import Session
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lionagi_qe.config import StorageConfig, StorageMode
 from lionagi_qe.core.base_agent import BaseQEAgent
@@ -26,6 +24,9 @@ from lionagi_qe.core.task import AgentResult, QETask
 from lionagi_qe.errors import AgentError, ConfigurationError
 from lionagi_qe.storage.base import MemoryBackend
 from lionagi_qe.storage.factory import create_memory
+
+if TYPE_CHECKING:
+    from lionagi import Session
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +57,26 @@ class QEOrchestrator:
             )
         if config is not None and (mode is not None or database_url is not None):
             raise ConfigurationError("pass either config= or mode=/database_url=, not both")
-        self.session = session if session is not None else Session()
+        self._session = session
         if memory is not None:
             self.storage_config: StorageConfig | None = None
             self.memory = memory
         else:
             self.storage_config = config or StorageConfig.from_environment(mode=mode, database_url=database_url)
-            self.memory = create_memory(self.storage_config, self.session)
+            self.memory = create_memory(self.storage_config, lambda: self.session)
         self.router = router if router is not None else ModelRouter()
         self.agents: dict[str, BaseQEAgent] = {}
         self.sweep_interval = sweep_interval
         self._sweeper: asyncio.Task[None] | None = None
+
+    @property
+    def session(self) -> Session:
+        """This orchestrator's LionAGI Session, made on first use (making one loads every LionAGI provider)."""
+        if self._session is None:
+            from lionagi import Session
+
+            self._session = Session()
+        return self._session
 
     @classmethod
     def from_config(cls, config: StorageConfig, **kwargs: Any) -> QEOrchestrator:

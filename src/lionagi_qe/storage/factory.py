@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lionagi_qe.config import StorageConfig, StorageMode
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
     from lionagi import Session
 
 
-def create_memory(config: StorageConfig, session: Session | None = None) -> MemoryBackend:
-    """Return a new backend: `SessionMemory` in DEV/TEST, `PostgresMemory` in PROD."""
+def create_memory(config: StorageConfig, session: Session | Callable[[], Session] | None = None) -> MemoryBackend:
+    """Return a new backend: `SessionMemory` (bound to `session`) in DEV/TEST, `PostgresMemory` in PROD."""
     if config.mode is not StorageMode.PROD:
         return SessionMemory(session)
     try:

@@ -1,7 +1,7 @@
 """The in-process backend of development and testing modes.
 
     from lionagi import Session
-    memory = SessionMemory(Session())
+    memory = SessionMemory(Session())           # or SessionMemory(lambda: orchestrator.session)
     await memory.store("aqe/test-plan/example", {"priority": "high"}, ttl=3600)
 
 Each instance is its own namespace, bound to one LionAGI `Session` (one per
@@ -13,6 +13,7 @@ callers always get a fresh copy, exactly as from the database.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lionagi_qe.storage.base import DEFAULT_PARTITION, MemoryBackend, Versioned
@@ -31,14 +32,23 @@ class SessionMemory(MemoryBackend):
     backend_name = "session"
     persistent = False
 
-    def __init__(self, session: Session | None = None, *, max_value_bytes: int = MAX_VALUE_BYTES) -> None:
+    def __init__(
+        self, session: Session | Callable[[], Session] | None = None, *, max_value_bytes: int = MAX_VALUE_BYTES
+    ) -> None:
         super().__init__(max_value_bytes=max_value_bytes)
-        self.session = session
+        self._session = session
         self._entries: dict[str, tuple[Any, ...]] = {}
 
+    @property
+    def session(self) -> Session | None:
+        """The Session this memory belongs to (a provider given instead is asked on first use)."""
+        if callable(self._session):
+            self._session = self._session()
+        return self._session
+
     def __repr__(self) -> str:
-        session_id = getattr(self.session, "id", None)
-        return f"<{type(self).__name__} session={session_id} keys={len(self._entries)}>"
+        bound = "not yet made" if callable(self._session) else getattr(self._session, "id", None)
+        return f"<{type(self).__name__} session={bound} keys={len(self._entries)}>"
 
     def _live(self, key: str, now: float | None = None) -> tuple[Any, ...] | None:
         entry = self._entries.get(key)
