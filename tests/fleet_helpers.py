@@ -12,14 +12,24 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from textwrap import dedent
 from typing import Any
 
+import pytest
+
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample_project"
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def targets_without_plugin_autoload() -> Iterator[None]:
+    """Target projects here use no pytest plugin: skip autoloading the installed ones (seconds per pytest process)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        yield
 
 
 def copy_sample(tmp_path: Path) -> Path:

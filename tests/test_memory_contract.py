@@ -3,52 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_values import as_stored, json_values, keys, typed
 
 from lionagi_qe.errors import KeyValidationError, SerializationError, StorageError
 from lionagi_qe.storage import MemoryBackend, Versioned
-
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
-    | st.floats()
-    | st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=10), children, max_size=5),
-    max_leaves=20,
-)
-keys = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=60)
-
-
-def as_stored(value: object) -> object:
-    """What any backend gives back for `value`: tuples as lists, big integral floats as int."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, float) and 1e16 <= abs(value) < 2**63 and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: as_stored(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [as_stored(v) for v in value]
-    return value
-
-
-def typed(value: object) -> object:
-    """`value` with the type of every scalar attached, so 1 and 1.0 and True differ."""
-    if isinstance(value, dict):
-        return {k: typed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [typed(v) for v in value]
-    return (type(value).__name__, value)
-
 
 # -- basic operations ------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from json_values import typed
 
 from lionagi_qe.storage import SessionMemory
 from lionagi_qe.storage.postgres import PostgresMemory
@@ -46,13 +47,6 @@ EXTREME_FLOATS = [
 PATH_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def typed(value: Any) -> Any:
-    """`value` with each scalar's type attached, so 1, 1.0 and True differ."""
-    if isinstance(value, dict):
-        return {k: typed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [typed(v) for v in value]
-    return (type(value).__name__, value)
 
 
 async def reference(value: Any) -> Any:
