@@ -27,7 +27,6 @@ from typing import Any, ClassVar, NamedTuple
 from lionagi_qe.errors import StorageError
 from lionagi_qe.storage.codec import MAX_VALUE_BYTES, encode_value
 from lionagi_qe.storage.keys import (
-    MAX_KEY_LENGTH,
     validate_key,
     validate_partition,
     validate_pattern,
@@ -89,8 +88,7 @@ class MemoryBackend(ABC):
 
     def _prepare(self, key: str, value: Any, ttl: float | None, partition: str) -> tuple[str, bytes, float | None, str]:
         """Validate one write (key, TTL, partition) and encode its value; every backend's store path."""
-        if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
-            validate_key(key)
+        validate_key(key)
         if ttl is not None:
             ttl = validate_ttl(ttl)
         if partition is not DEFAULT_PARTITION:
@@ -182,10 +180,8 @@ class MemoryBackend(ABC):
             raise StorageError(
                 f"expected_version must be an int >= 0 (0 means 'key must not exist'), got {expected_version!r}"
             )
-        data = encode_value(value, self.max_value_bytes)
-        return await self._compare_and_set(
-            validate_key(key), data, expected_version, validate_ttl(ttl), validate_partition(partition)
-        )
+        key, data, ttl, partition = self._prepare(key, value, ttl, partition)
+        return await self._compare_and_set(key, data, expected_version, ttl, partition)
 
     async def update(
         self,
