@@ -43,10 +43,7 @@ class CoverageAnalyzerAgent(BaseQEAgent):
         run_id = await resolve_run_id(self.memory, task.context)
         execution = await self.get_memory(execution_key(run_id)) if run_id else None
         if execution is None:
-            return AgentResult(
-                agent_id=self.agent_id, status="skipped",
-                summary=f"no test execution in memory for run {run_id or '(none)'}; run test-executor first",
-            )  # fmt: skip
+            return self.skipped(f"no test execution in memory for run {run_id or '(none)'}; run test-executor first")
         project = await asyncio.to_thread(inspect_project, execution["code_path"], check_syntax=False)
         report = await asyncio.to_thread(load_coverage, execution["data_file"], project)
         gaps, functions = await asyncio.to_thread(find_gaps, report, project)

@@ -38,16 +38,10 @@ class QualityGateAgent(BaseQEAgent):
         run_id = await resolve_run_id(self.memory, ctx)
         execution = await self.get_memory(execution_key(run_id)) if run_id else None
         if execution is None:
-            return AgentResult(
-                agent_id=self.agent_id, status="skipped",
-                summary=f"no test execution in memory for run {run_id or '(none)'}; nothing to judge",
-            )  # fmt: skip
+            return self.skipped(f"no test execution in memory for run {run_id or '(none)'}; nothing to judge")
         report = await self._report(run_id, float(ctx.get("wait_timeout", DEFAULT_WAIT)))
         if report is None:
-            return AgentResult(
-                agent_id=self.agent_id, status="skipped",
-                summary=f"no coverage report for run {run_id}; run coverage-analyzer first",
-            )  # fmt: skip
+            return self.skipped(f"no coverage report for run {run_id}; run coverage-analyzer first")
         counts = execution["counts"]
         verdict = evaluate_gate(
             GateInputs(

@@ -53,15 +53,12 @@ class TestGeneratorAgent(BaseQEAgent):
         """Generate, verify and write tests for the run's top gaps."""
         ctx = task.context
         if not ctx.get("generate", True):
-            return AgentResult(agent_id=self.agent_id, status="skipped", summary="test generation turned off (--no-generate)")
+            return self.skipped("test generation turned off (--no-generate)")
         run_id = await resolve_run_id(self.memory, ctx)
         execution = await self.get_memory(execution_key(run_id)) if run_id else None
         stored_gaps = await self.get_memory(gaps_key(run_id)) if run_id else None
         if execution is None or stored_gaps is None:
-            return AgentResult(
-                agent_id=self.agent_id, status="skipped",
-                summary=f"no coverage gaps in memory for run {run_id or '(none)'}; run coverage-analyzer first",
-            )  # fmt: skip
+            return self.skipped(f"no coverage gaps in memory for run {run_id or '(none)'}; run coverage-analyzer first")
         project = await asyncio.to_thread(inspect_project, execution["code_path"], check_syntax=False)
         gaps = [_gap(g) for g in stored_gaps["gaps"][: int(ctx.get("max_gaps", DEFAULT_MAX_GAPS))]]
         by_id = {g.id: g for g in gaps}

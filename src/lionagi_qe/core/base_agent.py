@@ -114,3 +114,7 @@ class BaseQEAgent:
     def result(self, summary: str, **data: Any) -> AgentResult:
         """A successful result with a summary line and data."""
         return AgentResult(agent_id=self.agent_id, summary=summary, data=data)
+
+    def skipped(self, summary: str) -> AgentResult:
+        """A result saying why there was nothing to do (its summary names what to run first)."""
+        return AgentResult(agent_id=self.agent_id, status="skipped", summary=summary)
