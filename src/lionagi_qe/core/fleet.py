@@ -81,8 +81,9 @@ async def run_fleet(
 ) -> dict[str, Any]:
     """Build the fleet if needed, run the pipeline on `options`, and return the `aqe run --json` report."""
     pipeline = build_fleet(orchestrator, model=model)
-    result = await orchestrator.execute_pipeline(pipeline, options.context(), on_progress=on_progress)
+    context = options.context()
+    result = await orchestrator.execute_pipeline(pipeline, context, on_progress=on_progress)
     results: dict[str, AgentResult] = result["results"]
     mode = orchestrator.storage_config.mode.value if orchestrator.storage_config else "custom"
     generator = orchestrator.agents["test-generator"]
-    return fleet_report(result, results, mode=mode, model=getattr(generator.model, "model_name", None), options=options.context())
+    return fleet_report(result, results, mode=mode, model=getattr(generator.model, "model_name", None), options=context)
