@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
@@ -296,16 +296,19 @@ class StorageConfig(BaseModel):
         if self.mode is StorageMode.TEST:
             return "Testing mode: in-process memory isolated per orchestrator (fast, independent tests, not persistent)"
         return (
-            f"Production mode: PostgreSQL at {self._location()} (schema {self.db_schema}), "
+            f"Production mode: PostgreSQL at {self.location} (schema {self.db_schema}), "
             f"pool {self.min_connections}-{self.max_connections} connections, "
             f"timeout {self.connection_timeout:g}s, recycle {self.pool_recycle:g}s (durable, shared)"
         )
 
-    def _location(self) -> str:
+    @property
+    def location(self) -> str:
+        """`host:port/database` of the database URL, with libpq's defaults; never the password."""
         parts = urlsplit(self.database_url or "")
-        host = parts.hostname or "local socket"
-        port = parts.port or 5432
-        database = parts.path.lstrip("/") or "(default database)"
+        query = parse_qs(parts.query)
+        host = parts.hostname or query.get("host", ["localhost"])[0]
+        port = parts.port or query.get("port", ["5432"])[0]
+        database = parts.path.lstrip("/") or query.get("dbname", [parts.username or "postgres"])[0]
         return f"{host}:{port}/{database}"
 
     def __repr_args__(self) -> Any:

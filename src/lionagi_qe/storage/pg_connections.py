@@ -48,18 +48,6 @@ _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin shutdown, cras
 _RETRY_PAUSE = 0.05
 
 
-def describe_target(url: str) -> str:
-    """`host:port/database` of a connection URL, never its password."""
-    try:
-        params = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "<unparseable DATABASE_URL>"
-    host = str(params.get("host") or params.get("hostaddr") or "localhost")
-    port = str(params.get("port") or 5432)
-    database = str(params.get("dbname") or params.get("user") or "postgres")
-    return f"{host}:{port}/{database}"
-
-
 def connection_lost(exc: psycopg.OperationalError) -> bool:
     """True if `exc` means the connection itself failed, rather than the statement."""
     if isinstance(exc, PoolTimeout):
@@ -80,7 +68,7 @@ class PgConnections:
         self.config = config
         self.url = config.database_url
         self.timeout = config.connection_timeout
-        self.target = describe_target(self.url)
+        self.target = config.location
         self._secret = self._password(self.url)
         self._kwargs = _connection_kwargs(self.url, config)
         self._hold_max = min(HOLD_MAX_SECONDS, config.pool_recycle)
