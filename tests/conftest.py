@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
-from embedded_postgres import import_pgserver
+from helpers.embedded_postgres import import_pgserver
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES

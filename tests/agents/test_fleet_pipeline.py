@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fleet_helpers import copy_sample
+from helpers.fleet import copy_sample
 
 from lionagi_qe.agents import CoverageAnalyzerAgent, TestGeneratorAgent
 from lionagi_qe.core.fleet import STANDARD_PIPELINE, build_fleet

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleet_helpers import OpenAIStub, copy_sample
+from helpers.fleet import OpenAIStub, copy_sample
 
 from lionagi_qe.agents import CoverageAnalyzerAgent, TestExecutorAgent, TestGeneratorAgent
 from lionagi_qe.core.orchestrator import QEOrchestrator

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from fleet_helpers import copy_sample
+from helpers.fleet import copy_sample
 
 from lionagi_qe.analysis.call_synthesis import plan_calls
 from lionagi_qe.analysis.coverage_report import CoverageReport, FileCoverage, Totals

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fleet_helpers import write_project
+from helpers.fleet import write_project
 
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings, run_test_suite

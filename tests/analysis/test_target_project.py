@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fleet_helpers import copy_sample, write_project
+from helpers.fleet import copy_sample, write_project
 
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.errors import TargetProjectError

@@ -1,5 +1,5 @@
-"""The fleet's target projects run without autoloading the installed pytest plugins (see fleet_helpers)."""
+"""The fleet's target projects run without autoloading the installed pytest plugins (see helpers/fleet.py)."""
 
-from fleet_helpers import targets_without_plugin_autoload
+from helpers.fleet import targets_without_plugin_autoload
 
 __all__ = ["targets_without_plugin_autoload"]

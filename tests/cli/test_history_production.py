@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fleet_helpers import copy_sample
+from helpers.fleet import copy_sample
 
 
 

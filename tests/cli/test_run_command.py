@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fleet_helpers import copy_sample, write_project
+from helpers.fleet import copy_sample, write_project
 from typer.testing import CliRunner
 
 from lionagi_qe.cli.main import app

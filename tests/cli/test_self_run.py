@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fleet_helpers import REPO
+from helpers.fleet import REPO
 from typer.testing import CliRunner
 
 from lionagi_qe.cli.main import app
@@ -18,7 +18,7 @@ def test_aqe_runs_on_this_repository(clean_env: pytest.MonkeyPatch, tmp_path: Pa
     clean_env.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)  # this repository's tests need pytest-asyncio
     for name in ("AQE_LLM_API_KEY", "OPENAI_API_KEY", "AQE_LLM_BASE_URL"):
         clean_env.delenv(name, raising=False)
-    selection = "tests/test_storage_config.py tests/analysis/test_engines_units.py -m 'not slow'"
+    selection = "tests/config/test_storage_config.py tests/analysis/test_engines_units.py -m 'not slow'"
     result = CliRunner().invoke(
         app,
         ["run", str(REPO), "--json", "--coverage-threshold", "0", "--max-gaps", "2",

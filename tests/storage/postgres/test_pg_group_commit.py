@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 import psycopg
-from pg_helpers import worker_command, worker_env
+from helpers.postgres import worker_command, worker_env
 
 from lionagi_qe.storage.postgres import PostgresMemory
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import guide_samples as guide
+from helpers import guide_samples as guide
 import psycopg
 import pytest
-from pg_helpers import STORAGE_VARIABLES, run_guide_sample, run_worker, wait_until_async, worker_env
+from helpers.postgres import STORAGE_VARIABLES, run_guide_sample, run_worker, wait_until_async, worker_env
 from psycopg_pool import AsyncConnectionPool
 
 from lionagi_qe.config import StorageConfig

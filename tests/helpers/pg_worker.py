@@ -76,7 +76,7 @@ async def write_acks(url: str, schema: str, prefix: str, writers: str) -> None:
 
 
 async def guide_example_3() -> None:
-    import guide_samples
+    from helpers import guide_samples
 
     namespace: dict[str, object] = {"__name__": "guide_reader"}
     code = compile(guide_samples.EXAMPLE_3_PRODUCTION, "<guide sample>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)

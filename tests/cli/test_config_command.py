@@ -27,7 +27,7 @@ from lionagi_qe.cli.main import app
 from lionagi_qe.storage import SessionMemory
 from lionagi_qe.storage.postgres_schema import latest_version
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "storage-modes.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "storage-modes.md"
 PASSWORD = "s3cret-Pa55"
 PROD_URL = f"postgresql://qe_agent:{PASSWORD}@db.internal:6543/lionagi_qe_learning"
 

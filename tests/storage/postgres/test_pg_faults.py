@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from pg_helpers import CutProxy, OwnServer, production_config, wait_until_async
+from helpers.postgres import CutProxy, OwnServer, production_config, wait_until_async
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.errors import PoolExhaustedError, StorageConnectionError

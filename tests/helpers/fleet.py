@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample_project"
-REPO = Path(__file__).resolve().parents[1]
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample_project"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -33,7 +33,7 @@ from lionagi_qe.config.storage_config import (
 )
 from lionagi_qe.storage import create_memory
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODES_EXAMPLE = ROOT / "examples" / "storage_modes_example.py"
 COMPARISON = ROOT / "examples" / "memory_backends_comparison.py"
 COMPOSE_FILES = [ROOT / "examples" / "docker-compose.storage-example.yml", ROOT / "docker" / "docker-compose.yml"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from pg_helpers import production_config, start_together, worker_command, worker_env
+from helpers.postgres import production_config, start_together, worker_command, worker_env
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.errors import StorageError
@@ -18,7 +18,7 @@ from lionagi_qe.storage.pg_sql import read_sql
 from lionagi_qe.storage.postgres import PostgresMemory
 from lionagi_qe.storage.postgres_schema import channel_name, latest_version, lock_key, migrations
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "src" / "lionagi_qe" / "storage" / "sql"
+SQL_DIR = Path(__file__).resolve().parents[3] / "src" / "lionagi_qe" / "storage" / "sql"
 
 
 def applied(db: psycopg.Connection[Any], schema: str) -> list[tuple[int, str]]:

@@ -1,4 +1,4 @@
-"""Fixtures of the PostgreSQL tests (helpers live in pg_helpers.py).
+"""Fixtures of the PostgreSQL tests (helpers live in tests/helpers/postgres.py).
 
 `pg_memory`: a connected PostgresMemory in the test's schema. `db`: a plain
 connection to look at what was stored. `cut_proxy`: a TCP proxy in front of
@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
-from embedded_postgres import import_pgserver
-from pg_helpers import CutProxy, OwnServer
+from helpers.embedded_postgres import import_pgserver
+from helpers.postgres import CutProxy, OwnServer
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.storage.postgres import PostgresMemory

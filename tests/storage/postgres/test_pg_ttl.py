@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
-from pg_helpers import wait_until_async
+from helpers.postgres import wait_until_async
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.core.orchestrator import QEOrchestrator

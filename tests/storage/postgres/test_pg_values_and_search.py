@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from json_values import typed
+from helpers.json_values import typed
 
 from lionagi_qe.storage import SessionMemory
 from lionagi_qe.storage.postgres import PostgresMemory

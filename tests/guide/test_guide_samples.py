@@ -1,4 +1,4 @@
-"""Every sample of the storage-modes guide, run as written (samples in tests/guide_samples.py)."""
+"""Every sample of the storage-modes guide, run as written (samples in tests/helpers/guide_samples.py)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-import guide_samples as guide
+from helpers import guide_samples as guide
 from lionagi_qe.config import StorageMode
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.core.memory import QEMemory
 from lionagi_qe.errors import ConfigurationError
 from lionagi_qe.storage import SessionMemory
 
-GUIDE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "storage-modes-guide.md"
+GUIDE = Path(__file__).resolve().parents[3] / "shared" / "spec" / "storage-modes-guide.md"
 PRINT_CONFIG = (
     "import json; from lionagi_qe.config import StorageConfig; c = StorageConfig.from_environment(); "
     "print(json.dumps({'mode': c.mode.value, 'url': c.safe_database_url, 'min': c.min_connections, "
