@@ -7,7 +7,7 @@ from pathlib import Path
 from helpers.fleet import copy_sample
 
 from lionagi_qe.agents import CoverageAnalyzerAgent, TestGeneratorAgent
-from lionagi_qe.core.fleet import STANDARD_PIPELINE, build_fleet
+from lionagi_qe.fleet import STANDARD_PIPELINE, build_fleet
 from lionagi_qe.core.orchestrator import QEOrchestrator
 
 

@@ -24,7 +24,7 @@ from rich.table import Table
 from lionagi_qe.cli.common import EXIT_USAGE, console, err_console, fail, run_async
 
 if TYPE_CHECKING:
-    from lionagi_qe.core.fleet import RunOptions
+    from lionagi_qe.fleet import RunOptions
     from lionagi_qe.core.task import AgentResult
 
 _MARK = {"ok": "[green]✓[/]", "skipped": "[yellow]-[/]", "failed": "[red]✗[/]"}
@@ -47,7 +47,7 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."),
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
-    from lionagi_qe.core.fleet import RunOptions
+    from lionagi_qe.fleet import RunOptions
 
     try:
         extra_args = shlex.split(pytest_args)
@@ -70,7 +70,7 @@ def run(
 
 
 async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict[str, Any]:
-    from lionagi_qe.core.fleet import run_fleet
+    from lionagi_qe.fleet import run_fleet
     from lionagi_qe.core.orchestrator import QEOrchestrator
     from lionagi_qe.core.router import ModelRouter, TaskComplexity
 

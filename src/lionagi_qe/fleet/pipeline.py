@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lionagi_qe.agents import CoverageAnalyzerAgent, QualityGateAgent, TestExecutorAgent, TestGeneratorAgent
-from lionagi_qe.core.fleet_report import fleet_report
+from lionagi_qe.fleet.report import fleet_report
 from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
 from lionagi_qe.core.task import AgentResult
 
