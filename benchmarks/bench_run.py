@@ -58,7 +58,8 @@ def main() -> None:
     print(f"project: {args.project}  repetitions: {args.repeat} (medians, wall clock)")
     print(f"coverage run --branch -m pytest : {base:6.2f}s   runs: {', '.join(f'{t:.2f}' for t in coverage_times)}")
     print(f"aqe run --no-generate           : {ours:6.2f}s   runs: {', '.join(f'{t:.2f}' for t in fleet_times)}")
-    print(f"overhead ratio                  : {ratio:.2f}x (target <= {TARGET_RATIO}x) -> {'OK' if ratio <= TARGET_RATIO else 'OVER TARGET'}")
+    verdict = "OK" if ratio <= TARGET_RATIO else "OVER TARGET"
+    print(f"overhead ratio                  : {ratio:.2f}x (target <= {TARGET_RATIO}x) -> {verdict}")
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ async def compare() -> int:
         differences += not same
         verdict = ("  same on every backend" if same else "  DIFFERENT") if len(names) > 1 else ""
         print(f"\n{check.__name__}: {check.__doc__}{verdict}")
-        for name, result in zip(names, results):
+        for name, result in zip(names, results, strict=True):
             print(f"  {name:<10}{short(result, prefix)}")
 
     print(f"\n{'operations/second':<24}" + "".join(f"{name:>14}" for name in names))

@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
-from helpers.embedded_postgres import import_pgserver
 
+from helpers.embedded_postgres import import_pgserver
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.storage import MemoryBackend, SessionMemory

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers.fleet import copy_sample
-
 from lionagi_qe.agents import CoverageAnalyzerAgent, TestGeneratorAgent
-from lionagi_qe.fleet import STANDARD_PIPELINE, build_fleet
 from lionagi_qe.core.orchestrator import QEOrchestrator
+from lionagi_qe.fleet import STANDARD_PIPELINE, build_fleet
 
 
 async def test_pipeline_parallel_and_trend(tmp_path: Path) -> None:

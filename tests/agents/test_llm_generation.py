@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.fleet import OpenAIStub, copy_sample
 
+from helpers.fleet import OpenAIStub, copy_sample
 from lionagi_qe.agents import CoverageAnalyzerAgent, TestExecutorAgent, TestGeneratorAgent
 from lionagi_qe.core.orchestrator import QEOrchestrator
 
@@ -33,7 +33,10 @@ def test_bulk_price_rejects_zero_quantity():
         bulk_price(1.0, 0)
 ```
 """
-WRONG = "```python\nfrom shopkit.pricing import bulk_price\n\n\ndef test_wrong():\n    assert bulk_price(1.0, 100) == 100.0\n```"
+WRONG = (
+    "```python\nfrom shopkit.pricing import bulk_price\n\n\n"
+    "def test_wrong():\n    assert bulk_price(1.0, 100) == 100.0\n```"
+)
 REFUSAL = "I'm sorry, I can't write tests for this code."
 
 
@@ -44,12 +47,15 @@ def measured_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[QEOrchestrat
     orchestrator = QEOrchestrator(mode="test")
     orchestrator.create_and_register_agent(TestExecutorAgent, agent_id="test-executor")
     orchestrator.create_and_register_agent(CoverageAnalyzerAgent, agent_id="coverage-analyzer")
-    result = asyncio.run(orchestrator.execute_pipeline(["test-executor", "coverage-analyzer"], {"code_path": str(root)}))
+    pipeline = orchestrator.execute_pipeline(["test-executor", "coverage-analyzer"], {"code_path": str(root)})
+    result = asyncio.run(pipeline)
     assert [r.status for r in result["results"].values()] == ["ok", "ok"]
     return orchestrator, result["run_id"], root
 
 
-async def _generate(measured_run: Any, agent_id: str, reply: str | None, tmp_path: Path) -> tuple[dict[str, Any], OpenAIStub]:
+async def _generate(
+    measured_run: Any, agent_id: str, reply: str | None, tmp_path: Path
+) -> tuple[dict[str, Any], OpenAIStub]:
     orchestrator, run_id, _ = measured_run
     with OpenAIStub(lambda body: reply, hold=5.0) as server:
         orchestrator.create_and_register_agent(TestGeneratorAgent, agent_id=agent_id, model=server.model())

@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 import pytest
-from helpers.fleet import copy_sample
 
+from helpers.fleet import copy_sample
 from lionagi_qe.analysis.call_synthesis import plan_calls
 from lionagi_qe.analysis.coverage_report import CoverageReport, FileCoverage, Totals
 from lionagi_qe.analysis.gaps import complexity_of, find_gaps, index_functions
@@ -57,7 +57,7 @@ def test_find_gaps_ranks_by_risk(tmp_path: Path) -> None:
         path=str(path), totals=Totals(),
         executed_lines=[1, 2, 3, 5, 7, 16, 17], missing_lines=[8, 10, 11, 13],
         executed_branches=[(7, 10)], missing_branches=[(7, 8), (13, -5)],
-    )  # fmt: skip
+    )
     gaps, functions = find_gaps(CoverageReport(Totals(), {"box.py": measured}, "data"), project)
     assert [(g.qualname, g.missing_lines, g.risk) for g in gaps] == [
         ("Box.grade", [8, 10, 13], 4 * 2 + 3),
@@ -90,7 +90,7 @@ def test_prompt_carries_source_signature_docstring_gaps_and_an_example(tmp_path:
         file="src/shopkit/pricing.py", path=str(root / "src/shopkit/pricing.py"), module="shopkit.pricing",
         qualname="bulk_price", lineno=30, end_lineno=39, complexity=4, statements=7, missing_lines=[33, 36],
         missing_branches=[(32, 33), (35, 36)], executed_lines=[32], covered=True, risk=10.0,
-    )  # fmt: skip
+    )
     prompt = build_prompt(gap, project)
     assert "def bulk_price(unit_price: float, quantity: int) -> float:" in prompt
     assert "total = apply_discount(total, 10)" in prompt
@@ -128,13 +128,15 @@ def test_parse_reply_rejects_unusable_replies(reply: str, problem: str) -> None:
 
 def test_gate_passes_and_fails_with_reasons() -> None:
     ok = evaluate_gate(GateInputs(coverage=81.2, tests=14), Thresholds(min_coverage=80))
-    assert ok.passed and ok.reasons == ["coverage 81.2% >= 80%", "no failing tests (0 allowed)", "no flaky tests (0 allowed)"]
-    bad = evaluate_gate(GateInputs(coverage=70, tests=3, failures=2, flaky=1, collection_errors=1), Thresholds(max_failures=1))
+    assert ok.passed
+    assert ok.reasons == ["coverage 81.2% >= 80%", "no failing tests (0 allowed)", "no flaky tests (0 allowed)"]
+    measured = GateInputs(coverage=70, tests=3, failures=2, flaky=1, collection_errors=1)
+    bad = evaluate_gate(measured, Thresholds(max_failures=1))
     assert not bad.passed
     assert bad.reasons == [
         "coverage 70.0% < 80%", "2 failing test(s) (1 allowed)", "1 flaky test(s) (0 allowed)",
         "1 test module(s) could not be collected",
-    ]  # fmt: skip
+    ]
     assert not evaluate_gate(GateInputs(coverage=100, tests=0), Thresholds()).passed
 
 

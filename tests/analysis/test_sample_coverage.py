@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.fleet import copy_sample
 
+from helpers.fleet import copy_sample
 from lionagi_qe.analysis import (
     RunSettings,
     coverage_after,
@@ -34,7 +34,8 @@ def measured(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _coverage(*args: str, cwd: Path) -> str:
-    done = subprocess.run([sys.executable, "-m", "coverage", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-m", "coverage", *args]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -43,19 +44,22 @@ def test_totals_equal_coverage_report_of_a_plain_run(measured, tmp_path: Path) -
     project, _, run, report = measured
     data = tmp_path / "plain.coverage"
     _coverage("run", "--branch", "--source=src", f"--data-file={data}", "-m", "pytest", "-q", cwd=project.root)
-    statements, missing, branches, partial, cover = map(int, TOTAL.search(_coverage("report", f"--data-file={data}", cwd=project.root)).groups())
+    printed = TOTAL.search(_coverage("report", f"--data-file={data}", cwd=project.root))
+    statements, missing, branches, partial, cover = map(int, printed.groups())
     totals = report.totals
-    assert (totals.statements, totals.missing, totals.branches, totals.partial_branches) == (statements, missing, branches, partial)
+    counted = (totals.statements, totals.missing, totals.branches, totals.partial_branches)
+    assert counted == (statements, missing, branches, partial)
     assert round(totals.percent) == cover
     assert run.counts["passed"] == 14
 
 
 def test_our_data_file_reports_the_same(measured) -> None:
     project, _, run, report = measured
-    statements, missing, branches, partial, _ = map(int, TOTAL.search(_coverage("report", f"--data-file={run.data_file}", cwd=project.root)).groups())
-    assert (report.totals.statements, report.totals.missing, report.totals.branches, report.totals.partial_branches) == (
-        statements, missing, branches, partial,
-    )  # fmt: skip
+    printed = TOTAL.search(_coverage("report", f"--data-file={run.data_file}", cwd=project.root))
+    statements, missing, branches, partial, _ = map(int, printed.groups())
+    totals = report.totals
+    counted = (totals.statements, totals.missing, totals.branches, totals.partial_branches)
+    assert counted == (statements, missing, branches, partial)
 
 
 def test_gaps_are_mapped_to_functions_and_ranked(measured) -> None:

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.fleet import write_project
 
+from helpers.fleet import write_project
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings, run_test_suite
 from lionagi_qe.errors import TargetProjectError
@@ -131,8 +131,9 @@ def test_module_that_hangs_at_import_is_reported_and_skipped(tmp_path: Path) -> 
         "m.py": "X = 1\n",
         "tests/test_ok.py": "def test_ok():\n    assert True\n",
         "tests/test_hang.py": "while True:\n    pass\n",
-    })  # fmt: skip
-    run = run_test_suite(inspect_project(root), root / "work", RunSettings(python=Path(sys.executable), test_timeout=1.0))
+    })
+    settings = RunSettings(python=Path(sys.executable), test_timeout=1.0)
+    run = run_test_suite(inspect_project(root), root / "work", settings)
     assert [(t.nodeid, t.outcome) for t in run.tests] == [("tests/test_ok.py::test_ok", "passed")]
     assert run.collection_errors[0].nodeid == "tests/test_hang.py"
     assert "did not finish" in run.collection_errors[0].message

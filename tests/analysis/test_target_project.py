@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.fleet import copy_sample, write_project
 
+from helpers.fleet import copy_sample, write_project
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.errors import TargetProjectError
 
@@ -31,7 +31,7 @@ def test_flat_layout_finds_packages_and_modules(tmp_path: Path) -> None:
     root = write_project(tmp_path / "flat", {
         "pkg/__init__.py": "", "tool.py": "X = 1\n", "setup.py": "", "docs/conf.py": "",
         "tests/test_a.py": "def test_a():\n    pass\n",
-    })  # fmt: skip
+    })
     project = inspect_project(root)
     assert [p.name for p in project.sources] == ["pkg", "tool.py"]
 
@@ -57,6 +57,6 @@ def test_no_tests(tmp_path: Path) -> None:
 def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     root = write_project(tmp_path / "broken", {
         "pkg/__init__.py": "", "pkg/core.py": "def f(:\n    pass\n", "tests/test_a.py": "def test_a():\n    pass\n",
-    })  # fmt: skip
+    })
     with pytest.raises(TargetProjectError, match=r"syntax error in pkg/core.py:1"):
         inspect_project(root)

@@ -1,12 +1,14 @@
-"""Imports point down the layers only: cli -> fleet -> workers -> agents -> core -> analysis | storage -> config -> errors."""
+"""Imports point down the layers only.
+
+    cli -> fleet -> workers -> agents -> core -> analysis | storage -> config -> errors
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.import_layers import upward_imports
-
 import lionagi_qe
+from helpers.import_layers import upward_imports
 
 SRC = Path(lionagi_qe.__file__).resolve().parent
 
@@ -34,7 +36,8 @@ def test_checker_accepts_downward_and_finds_every_kind_of_upward_import(tmp_path
         "core/ok.py": "from pkg.storage import S\nfrom pkg.core import base\n",
         "agents/x.py": "from pkg import fleet\n",
         "agents/y.py": "from pkg import Thing\n",
-        "fleet/run.py": "from . import run\nfrom ..agents import x\nfrom pkg.workers import jobs\nfrom pkg.cli.main import app\n",
+        "fleet/run.py": "from . import run\nfrom ..agents import x\nfrom pkg.workers import jobs\n"
+        "from pkg.cli.main import app\n",
         "cli/main.py": "from pkg.fleet.run import go\n",
     })
     assert upward_imports(src, "pkg") == [

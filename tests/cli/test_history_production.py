@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.fleet import copy_sample
 
+from helpers.fleet import copy_sample
 
 
 def _aqe(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +25,7 @@ def test_two_processes_share_history(postgres_url: str, pg_schema: str, tmp_path
     env = {
         **os.environ, "AQE_STORAGE_MODE": "production", "DATABASE_URL": postgres_url, "AQE_DB_SCHEMA": pg_schema,
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-    }  # fmt: skip
+    }
     for name in ("AQE_LLM_API_KEY", "OPENAI_API_KEY", "AQE_LLM_BASE_URL", "ENVIRONMENT", "NODE_ENV"):
         env.pop(name, None)
     runs = []

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers.fleet import copy_sample, write_project
 from typer.testing import CliRunner
 
+from helpers.fleet import copy_sample, write_project
 from lionagi_qe.cli.main import app
 
 LLM_VARIABLES = ("AQE_LLM_API_KEY", "OPENAI_API_KEY", "AQE_LLM_BASE_URL", "AQE_LLM_MODEL", "AQE_LLM_PROVIDER")
@@ -34,7 +34,8 @@ def test_sample_project_json_report(offline: pytest.MonkeyPatch, tmp_path: Path)
     assert report["schema"] == "aqe.run/1" and report["mode"] == "development" and report["model"] is None
     assert report["tests"]["counts"]["passed"] == 14
     coverage = report["coverage"]
-    assert (coverage["statements"], coverage["missing"], coverage["branches"], coverage["partial_branches"]) == (73, 10, 28, 9)
+    counted = (coverage["statements"], coverage["missing"], coverage["branches"], coverage["partial_branches"])
+    assert counted == (73, 10, 28, 9)
     generation = report["generation"]
     assert generation["engine"] == "offline" and len(generation["kept"]) >= 1
     assert all(Path(k["file"]).parent == root / ".aqe" / "generated" for k in generation["kept"])
@@ -80,7 +81,7 @@ def test_project_without_tests(offline: pytest.MonkeyPatch, tmp_path: Path) -> N
 def test_syntax_error(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
     root = write_project(tmp_path / "broken", {
         "pkg/__init__.py": "", "pkg/core.py": "def f(:\n    pass\n", "tests/test_a.py": "def test_a():\n    pass\n",
-    })  # fmt: skip
+    })
     code, _, err = aqe("run", str(root))
     assert code == 2 and "syntax error in pkg/core.py:1" in err
 
@@ -89,7 +90,7 @@ def test_imports_that_fail(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
     root = write_project(tmp_path / "deps", {
         "pkg/__init__.py": "import a_dependency_that_is_missing\n",
         "tests/test_a.py": "import pkg\n\n\ndef test_a():\n    pass\n",
-    })  # fmt: skip
+    })
     code, out, err = aqe("run", str(root), "--json", "--no-generate")
     report = json.loads(out)
     assert code == 2 and report["error"]["kind"] == "collection"
@@ -101,11 +102,12 @@ def test_a_test_that_loops_forever(offline: pytest.MonkeyPatch, tmp_path: Path) 
         "pkg/__init__.py": "def one():\n    return 1\n",
         "tests/test_a.py": "from pkg import one\n\n\ndef test_one():\n    assert one() == 1\n\n\n"
         "def test_forever():\n    while True:\n        pass\n",
-    })  # fmt: skip
+    })
     code, out, _ = aqe("run", str(root), "--json", "--no-generate", "--test-timeout", "1")
     report = json.loads(out)
     assert code == 1 and report["status"] == "failed"
-    assert [(f["nodeid"], f["outcome"]) for f in report["tests"]["failing"]] == [("tests/test_a.py::test_forever", "timeout")]
+    failing = [(f["nodeid"], f["outcome"]) for f in report["tests"]["failing"]]
+    assert failing == [("tests/test_a.py::test_forever", "timeout")]
     assert "1 failing test(s) (0 allowed)" in report["gate"]["reasons"]
 
 

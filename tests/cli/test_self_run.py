@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers.fleet import REPO
 from typer.testing import CliRunner
 
+from helpers.fleet import REPO
 from lionagi_qe.cli.main import app
 
 
@@ -23,7 +23,7 @@ def test_aqe_runs_on_this_repository(clean_env: pytest.MonkeyPatch, tmp_path: Pa
         app,
         ["run", str(REPO), "--json", "--coverage-threshold", "0", "--max-gaps", "2",
          "--output", str(tmp_path / "generated"), "--pytest-args", selection],
-    )  # fmt: skip
+    )
     report = json.loads(result.stdout)
     assert result.exit_code == 0, result.stderr
     assert report["project"] == str(REPO) and report["status"] == "passed"

@@ -14,6 +14,7 @@ from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.memory import QEMemory
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.core.router import ModelRouter, TaskComplexity
+from lionagi_qe.core.task import AgentResult, QETask, ResultError
 from lionagi_qe.errors import AgentError, ConfigurationError
 from lionagi_qe.storage import SessionMemory
 
@@ -125,6 +126,23 @@ def test_agent_errors_say_what_to_do(clean_env: pytest.MonkeyPatch) -> None:
         orchestrator.get_agent("nope")
     with pytest.raises(AgentError, match="agent_id must be a non-empty string"):
         BaseQEAgent(agent_id=" ")
+    refused = r"unknown keyword argument\(s\) 'modle'; it accepts agent_id, model and memory"
+    with pytest.raises(AgentError, match=refused):
+        orchestrator.create_and_register_agent(TestGeneratorAgent, agent_id="second", modle=None)
+    assert orchestrator.list_agents() == ["test-generator"]
+
+
+async def test_a_failing_agent_reports_one_error(clean_env: pytest.MonkeyPatch) -> None:
+    class Broken(BaseQEAgent):
+        async def execute(self, task: QETask) -> AgentResult:
+            raise ValueError("no luck")
+
+    orchestrator = QEOrchestrator(mode="test")
+    orchestrator.create_and_register_agent(Broken, agent_id="broken")
+    result = await orchestrator.execute_agent("broken", {})
+    assert (result.status, result.summary) == ("failed", "ValueError: no luck")
+    assert result.error == ResultError(kind="agent", message="broken failed: ValueError: no luck")
+    assert result.data == {}
 
 
 async def test_agent_without_model_says_how_to_give_one() -> None:
@@ -147,7 +165,6 @@ def test_router_picks_models_by_complexity() -> None:
     assert router.analyze_complexity("coverage-analysis", {"functions": 40}) is TaskComplexity.COMPLEX
     assert router.select_model("test-generation") == "gpt-4o"
     assert router.select_model("quality-gate") == "gpt-4o-mini"
-    assert ModelRouter(env={}, enable_routing=False).analyze_complexity("test-generation") is TaskComplexity.MODERATE
 
 
 def test_router_is_offline_without_key_or_server() -> None:
@@ -155,10 +172,12 @@ def test_router_is_offline_without_key_or_server() -> None:
 
 
 def test_router_builds_and_caches_an_imodel_from_the_environment() -> None:
-    env = {"AQE_LLM_MODEL": "local-model", "AQE_LLM_BASE_URL": "http://127.0.0.1:9/v1", "AQE_LLM_API_KEY": "sk-secret-123"}
+    env = {
+        "AQE_LLM_MODEL": "local-model", "AQE_LLM_BASE_URL": "http://127.0.0.1:9/v1", "AQE_LLM_API_KEY": "sk-secret-123",
+    }
     router = ModelRouter(env=env)
     model = router.get_model("quality-gate")
     assert isinstance(model, iModel)
     assert router.get_model("test-generation") is model
-    assert router.routed == {"local-model": 2}
+    assert model.model_name == "local-model"
     assert "sk-secret-123" not in repr(router)

@@ -39,7 +39,7 @@ async def run_sample(*samples: str, namespace: dict[str, Any] | None = None) -> 
     ns = {"__name__": "guide_reader"} if namespace is None else namespace
     for sample in samples:
         code = compile(sample, "<guide sample>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        result = eval(code, ns)  # noqa: S307 - the guide's own code
+        result = eval(code, ns)
         if inspect.iscoroutine(result):
             await result
     return ns
@@ -296,7 +296,9 @@ async def test_practices_in_development(clean_env: pytest.MonkeyPatch, capsys: p
     assert ns["orchestrator"].storage_config.mode is StorageMode.TEST
 
 
-async def test_practices_in_production(prod_env: str, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_practices_in_production(
+    prod_env: str, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     clean_env.setenv("AQE_STORAGE_MODE", "prod")
     ns = await run_sample(*PRACTICES)
     assert ns["orchestrator"].storage_config.mode is StorageMode.PROD
@@ -320,7 +322,8 @@ def test_troubleshooting_pool_exhausted_variables(shell_env: dict[str, str]) -> 
 
 
 async def test_troubleshooting_pool_programmatic(clean_env: pytest.MonkeyPatch) -> None:
-    ns = await run_sample(guide.STORAGE_CONFIG_CLASS.split("# Create orchestrator")[0], guide.TROUBLESHOOT_POOL_PROGRAMMATIC)
+    config_part = guide.STORAGE_CONFIG_CLASS.split("# Create orchestrator")[0]
+    ns = await run_sample(config_part, guide.TROUBLESHOOT_POOL_PROGRAMMATIC)
     assert (ns["config"].min_connections, ns["config"].max_connections) == (10, 50)
 
 

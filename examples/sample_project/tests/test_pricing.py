@@ -1,5 +1,4 @@
 import pytest
-
 from shopkit.pricing import add_tax, apply_discount, bulk_price, loyalty_tier
 
 

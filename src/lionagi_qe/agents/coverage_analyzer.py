@@ -5,9 +5,10 @@
     result.data["coverage"]      # {'percent': 81.19, 'line_percent': 86.3, 'branch_percent': 67.86, ...}
 
 Reads aqe/test-plan/<run>/execution (the latest run when no run_id is
-given); writes aqe/coverage/<run>/report and aqe/coverage/<run>/gaps. The
-trend compares with the latest earlier report of the same project found in
-memory (across processes in production mode).
+given); writes aqe/coverage/<run>/report (`CoverageRecord`) and
+aqe/coverage/<run>/gaps (`GapsRecord`). The trend compares with the latest
+earlier report of the same project found in memory (across processes in
+production mode).
 """
 
 from __future__ import annotations
@@ -16,14 +17,9 @@ import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
-from lionagi_qe.agents.memory_keys import (
-    REPORT_PATTERN,
-    execution_key,
-    gaps_key,
-    report_key,
-    resolve_run_id,
-    run_id_of,
-)
+from lionagi_qe.agents.memory_keys import REPORT_PATTERN, gaps_key, report_key, run_id_of
+from lionagi_qe.agents.records import CoverageRecord, GapsRecord
+from lionagi_qe.agents.run_inputs import load_run, missing_run
 from lionagi_qe.analysis.coverage_report import load_coverage
 from lionagi_qe.analysis.gaps import find_gaps
 from lionagi_qe.analysis.project import inspect_project
@@ -31,6 +27,7 @@ from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask
 
 MAX_STORED_GAPS = 200
+TOP_GAPS = 10
 
 
 class CoverageAnalyzerAgent(BaseQEAgent):
@@ -40,37 +37,37 @@ class CoverageAnalyzerAgent(BaseQEAgent):
 
     async def execute(self, task: QETask) -> AgentResult:
         """Analyse the coverage data of a run and store the report and the gaps."""
-        run_id = await resolve_run_id(self.memory, task.context)
-        execution = await self.get_memory(execution_key(run_id)) if run_id else None
-        if execution is None:
-            return self.skipped(f"no test execution in memory for run {run_id or '(none)'}; run test-executor first")
-        project = await asyncio.to_thread(inspect_project, execution["code_path"], check_syntax=False)
-        report = await asyncio.to_thread(load_coverage, execution["data_file"], project)
+        inputs = await load_run(self.memory, task.context)
+        if inputs is None:
+            run = missing_run(task.context)
+            return self.skipped(f"no test execution in memory for run {run}; run test-executor first")
+        run_id, execution = inputs.run_id, inputs.execution
+        project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)
+        report = await asyncio.to_thread(load_coverage, execution.data_file, project)
         gaps, functions = await asyncio.to_thread(find_gaps, report, project)
         totals = {**report.totals.to_dict(), "function_percent": functions["percent"]}
-        trend = await self._trend(run_id, execution["project"], totals["percent"])
-        record: dict[str, Any] = {
-            "run_id": run_id,
-            "project": execution["project"],
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "totals": totals,
-            "functions": functions,
-            "files": report.summary()["files"],
-            "data_file": report.data_file,
-            "gap_count": len(gaps),
-            "trend": trend,
-        }
-        await self.store_memory(report_key(run_id), record)
-        await self.store_memory(
-            gaps_key(run_id), {"run_id": run_id, "gaps": [g.to_dict() for g in gaps[:MAX_STORED_GAPS]]}
+        trend = await self._trend(run_id, execution.project, totals["percent"])
+        record = CoverageRecord(
+            run_id=run_id,
+            project=execution.project,
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            totals=totals,
+            functions=functions,
+            files=report.summary()["files"],
+            data_file=report.data_file,
+            gap_count=len(gaps),
+            trend=trend,
         )
+        stored_gaps = [g.to_dict() for g in gaps[:MAX_STORED_GAPS]]
+        await self.store_memory(report_key(run_id), record.to_json())
+        await self.store_memory(gaps_key(run_id), GapsRecord(run_id=run_id, gaps=stored_gaps).to_json())
         delta = "" if trend["delta"] is None else f"; {trend['delta']:+.2f} vs run {trend['previous_run']}"
         return self.result(
             f"coverage {totals['percent']:.1f}% (lines {totals['line_percent']:.1f}%, branches "
             f"{totals['branch_percent']:.1f}%, functions {functions['percent']:.1f}%); {len(gaps)} gaps{delta}",
             run_id=run_id,
             coverage=totals,
-            top_gaps=[g.to_dict() for g in gaps[:10]],
+            top_gaps=stored_gaps[:TOP_GAPS],
             gap_count=len(gaps),
             trend=trend,
         )
@@ -78,14 +75,14 @@ class CoverageAnalyzerAgent(BaseQEAgent):
     async def _trend(self, run_id: str, project: str, percent: float) -> dict[str, Any]:
         """The latest earlier report of the same project, and the change since."""
         earlier = {
-            key: value
+            key: CoverageRecord.from_json(value)
             for key, value in (await self.search_memory(REPORT_PATTERN)).items()
             if run_id_of(key) < run_id and value.get("project") == project
         }
         if not earlier:
             return {"previous_run": None, "previous_percent": None, "delta": None, "runs_seen": 0}
         key = max(earlier)
-        previous = earlier[key]["totals"]["percent"]
+        previous = earlier[key].totals["percent"]
         return {
             "previous_run": run_id_of(key),
             "previous_percent": previous,

@@ -6,20 +6,19 @@
     aqe/test-plan/<run>/generated   test-generator: kept and rejected tests, coverage before/after
     aqe/quality/<run>/verdict       quality-gate: passed, reasons, thresholds
 
-Run ids sort by time (UTC timestamp first), so the latest run is the last key.
+Run ids (`lionagi_qe.core.task.new_run_id`) sort by time, so the latest run is the last key.
+The records stored under these keys are typed in `agents.records`.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from lionagi_qe.storage.base import MemoryBackend
 
-EXECUTION_PATTERN = "aqe/test-plan/*/execution"
 REPORT_PATTERN = "aqe/coverage/*/report"
+VERDICT_PATTERN = "aqe/quality/*/verdict"
 
 
 def execution_key(run_id: str) -> str:
@@ -50,11 +49,6 @@ def verdict_key(run_id: str) -> str:
 def run_id_of(key: str) -> str:
     """The run id inside a key such as 'aqe/coverage/<run>/report'."""
     return key.split("/")[2]
-
-
-def make_run_id() -> str:
-    """A sortable, unique run id: UTC timestamp plus a random suffix."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 async def resolve_run_id(memory: MemoryBackend, context: Mapping[str, Any]) -> str | None:

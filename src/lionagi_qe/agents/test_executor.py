@@ -4,26 +4,28 @@
     result = await orchestrator.execute_agent("test-executor", {"code_path": "examples/sample_project"})
     result.data["counts"]        # {'passed': 14, 'failed': 0, ...}
 
-Context: code_path (default '.'), run_id, python or venv (the target's
-interpreter; default the one running aqe), test_timeout (seconds per test,
-default 60), pytest_args (list), work_dir (default <root>/.aqe/runs/<run>).
-Writes aqe/test-plan/<run>/execution. A project that cannot be analysed
-(missing, no tests, syntax error) is a failed result whose data holds
-{'error': {'kind': 'target', 'message': ...}}; failing tests are not.
+Context (`RunContext`): code_path, run_id, python or venv (the target's
+interpreter; default the one running aqe), test_timeout (seconds per test),
+pytest_args, work_dir (default <root>/.aqe/runs/<run>).
+Writes aqe/test-plan/<run>/execution (`ExecutionRecord`). A project that
+cannot be analysed (missing, no tests, syntax error) is a failed result
+whose error has kind 'target'; failing tests are not.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
-from lionagi_qe.agents.memory_keys import execution_key, make_run_id
+from lionagi_qe.agents.memory_keys import execution_key
+from lionagi_qe.agents.records import ExecutionRecord
+from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
-from lionagi_qe.analysis.project import inspect_project
-from lionagi_qe.analysis.test_runner import DEFAULT_TEST_TIMEOUT, RunSettings, TestRunResult, run_test_suite
+from lionagi_qe.analysis.project import TargetProject, inspect_project
+from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
 from lionagi_qe.core.base_agent import BaseQEAgent
-from lionagi_qe.core.task import AgentResult, QETask
+from lionagi_qe.core.task import AgentResult, QETask, new_run_id
 from lionagi_qe.errors import TargetProjectError
 
 
@@ -42,27 +44,37 @@ class TestExecutorAgent(BaseQEAgent):
 
     async def execute(self, task: QETask) -> AgentResult:
         """Run the tests of `code_path` and store the outcome under aqe/test-plan/<run>/execution."""
-        ctx = task.context
-        run_id = str(ctx.get("run_id") or make_run_id())
+        ctx = RunContext.of(task.context)
+        run_id = ctx.run_id or new_run_id()
         try:
-            project = await asyncio.to_thread(inspect_project, ctx.get("code_path", "."))
-            python = resolve_interpreter(ctx.get("python"), ctx.get("venv"))
-            interpreter = await asyncio.to_thread(check_interpreter, python)
-            work_dir = Path(ctx.get("work_dir") or project.root / ".aqe" / "runs" / run_id)
-            settings = RunSettings(
-                python=python,
-                test_timeout=float(ctx.get("test_timeout", DEFAULT_TEST_TIMEOUT)),
-                pytest_args=tuple(ctx.get("pytest_args", ())),
-            )
-            run = await asyncio.to_thread(run_test_suite, project, work_dir, settings)
+            record, run = await self._run_suite(ctx, run_id)
         except TargetProjectError as exc:
-            return AgentResult(
-                agent_id=self.agent_id, status="failed", summary=str(exc), error=str(exc),
-                data={"run_id": run_id, "error": {"kind": "target", "message": str(exc)}},
-            )  # fmt: skip
-        record: dict[str, Any] = {
+            result = self.failed(str(exc), kind="target")
+            result.data["run_id"] = run_id
+            return result
+        await self.store_memory(execution_key(run_id), record.to_json())
+        return self.result(
+            _summary(run),
+            run_id=run_id,
+            project=record.project,
+            counts=record.counts,
+            total=record.total,
+            failing=[asdict(t) for t in run.failing],
+            collection_errors=record.collection_errors,
+            duration_s=run.duration_s,
+            notes=run.notes,
+        )
+
+    async def _run_suite(self, ctx: RunContext, run_id: str) -> tuple[ExecutionRecord, TestRunResult]:
+        project: TargetProject = await asyncio.to_thread(inspect_project, ctx.code_path)
+        python = resolve_interpreter(ctx.python, ctx.venv)
+        interpreter = await asyncio.to_thread(check_interpreter, python)
+        work_dir = Path(ctx.work_dir or project.root / ".aqe" / "runs" / run_id)
+        settings = RunSettings(python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args)
+        run = await asyncio.to_thread(run_test_suite, project, work_dir, settings)
+        record = ExecutionRecord.from_json({
             "run_id": run_id,
-            "code_path": str(Path(ctx.get("code_path", ".")).resolve()),
+            "code_path": str(Path(ctx.code_path).resolve()),
             "project": str(project.root),
             "sources": [project.relative(p) for p in project.sources],
             "python": str(python),
@@ -71,20 +83,5 @@ class TestExecutorAgent(BaseQEAgent):
             "test_timeout": settings.test_timeout,
             "pytest_args": list(settings.pytest_args),
             **run.to_dict(),
-            "collection_errors": [
-                {"nodeid": e.nodeid, "message": e.message} for e in run.collection_errors
-            ],
-        }
-        await self.store_memory(execution_key(run_id), record)
-        failing = [t.__dict__ for t in run.tests if t.outcome in ("failed", "error", "timeout", "flaky")]
-        return self.result(
-            _summary(run),
-            run_id=run_id,
-            project=str(project.root),
-            counts=run.counts,
-            total=len(run.tests),
-            failing=failing,
-            collection_errors=record["collection_errors"],
-            duration_s=run.duration_s,
-            notes=run.notes,
-        )
+        })
+        return record, run

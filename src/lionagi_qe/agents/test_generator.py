@@ -10,33 +10,34 @@ test. A model that times out, refuses, returns unusable code or a test that
 fails costs only that candidate: the gap goes to the offline engine, and
 `fallbacks` says so. Without a model the offline engine does all the work.
 
-Context: run_id, generate (default True), max_gaps (default 5), output_dir
-(default <root>/.aqe/generated; files there are never overwritten),
-llm_timeout (seconds per model call, default 60). Reads the run's
-execution and gaps; writes aqe/test-plan/<run>/generated.
+The agent makes the model calls and reads and writes memory; the sequence
+(verify, fall back, offline engines, write, coverage after) is
+`analysis.generation.close_gaps`.
+
+Context (`RunContext`): run_id, generate, max_gaps, output_dir (default
+<root>/.aqe/generated; files there are never overwritten), llm_timeout
+(seconds per model call). Reads the run's execution and gaps; writes
+aqe/test-plan/<run>/generated (`GeneratedRecord`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from lionagi_qe.agents.memory_keys import execution_key, gaps_key, generated_key, resolve_run_id
+from lionagi_qe.agents.memory_keys import generated_key
+from lionagi_qe.agents.records import ExecutionRecord, GeneratedRecord
+from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.agents.run_inputs import load_run, missing_run
 from lionagi_qe.analysis.candidate import Candidate, generated_stem
-from lionagi_qe.analysis.coverage_report import load_coverage
 from lionagi_qe.analysis.gaps import Gap
+from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
 from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
-from lionagi_qe.analysis.offline_generator import offline_candidates
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings
-from lionagi_qe.analysis.test_writer import write_tests
-from lionagi_qe.analysis.verification import Verification, coverage_after, verify_candidates
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask
-
-DEFAULT_MAX_GAPS = 5
-DEFAULT_LLM_TIMEOUT = 60.0
 
 
 class TestGeneratorAgent(BaseQEAgent):
@@ -51,68 +52,32 @@ class TestGeneratorAgent(BaseQEAgent):
 
     async def execute(self, task: QETask) -> AgentResult:
         """Generate, verify and write tests for the run's top gaps."""
-        ctx = task.context
-        if not ctx.get("generate", True):
+        ctx = RunContext.of(task.context)
+        if not ctx.generate:
             return self.skipped("test generation turned off (--no-generate)")
-        run_id = await resolve_run_id(self.memory, ctx)
-        execution = await self.get_memory(execution_key(run_id)) if run_id else None
-        stored_gaps = await self.get_memory(gaps_key(run_id)) if run_id else None
-        if execution is None or stored_gaps is None:
-            return self.skipped(f"no coverage gaps in memory for run {run_id or '(none)'}; run coverage-analyzer first")
-        project = await asyncio.to_thread(inspect_project, execution["code_path"], check_syntax=False)
-        gaps = [_gap(g) for g in stored_gaps["gaps"][: int(ctx.get("max_gaps", DEFAULT_MAX_GAPS))]]
-        by_id = {g.id: g for g in gaps}
-        settings = RunSettings(python=Path(execution["python"]), test_timeout=float(execution["test_timeout"]))
-        work_dir = Path(execution["work_dir"]) / "generation"
+        inputs = await load_run(self.memory, task.context)
+        stored_gaps = await inputs.gaps() if inputs else None
+        if inputs is None or stored_gaps is None:
+            run = missing_run(task.context)
+            return self.skipped(f"no coverage gaps in memory for run {run}; run coverage-analyzer first")
+        project = await asyncio.to_thread(inspect_project, inputs.execution.code_path, check_syntax=False)
+        job = _job(inputs.execution, project, stored_gaps.top(ctx.max_gaps), ctx.output_dir)
         fallbacks: list[dict[str, str]] = []
-        checks: list[Verification] = []
-        open_gaps = gaps
-        if self.model is not None and gaps:
-            llm = await self._ask_model(gaps, project, float(ctx.get("llm_timeout", DEFAULT_LLM_TIMEOUT)), fallbacks)
-            if llm:
-                checks += await asyncio.to_thread(verify_candidates, project, settings, llm, by_id, work_dir / "llm")
-            closed = {c.candidate.gap_id for c in checks if c.kept}
-            for check in checks:
-                if not check.kept and check.candidate.gap_id not in closed:
-                    fallbacks.append({"gap": check.candidate.gap_id, "reason": f"model's test {check.reason}"})
-            open_gaps = [g for g in gaps if g.id not in closed]
-        notes: list[str] = []
-        if open_gaps:
-            offline, notes = await asyncio.to_thread(
-                offline_candidates, project, settings.python, open_gaps, work_dir / "offline"
-            )
-            if offline:
-                checks += await asyncio.to_thread(verify_candidates, project, settings, offline, by_id, work_dir / "offline")
-        kept = [c for c in checks if c.kept]
-        output_dir = Path(ctx.get("output_dir") or project.root / ".aqe" / "generated").resolve()
-        files = write_tests(output_dir, [(c.candidate.stem, c.candidate.source) for c in kept]) if kept else []
-        before = await asyncio.to_thread(load_coverage, execution["data_file"], project)
-        after_file = await asyncio.to_thread(coverage_after, execution["data_file"], kept, work_dir / "after.coverage")
-        after = await asyncio.to_thread(load_coverage, after_file, project)
-        record: dict[str, Any] = {
-            "run_id": run_id,
-            "engine": "llm+offline" if self.model is not None else "offline",
-            "output_dir": str(output_dir),
-            "gaps_tried": [g.id for g in gaps],
-            "kept": [{**c.to_dict(), "file": str(f)} for c, f in zip(kept, files, strict=True)],
-            "rejected": [c.to_dict() for c in checks if not c.kept],
-            "fallbacks": fallbacks,
-            "notes": notes,
-            "coverage_before": before.totals.to_dict(),
-            "coverage_after": after.totals.to_dict(),
-        }
-        await self.store_memory(generated_key(run_id), record)
-        fallback_note = f"; model fell back to offline for {len(fallbacks)} gap(s)" if fallbacks else ""
+        asked = await self._ask_model(job.gaps, project, ctx.llm_timeout, fallbacks) if self.model is not None else []
+        outcome = await asyncio.to_thread(close_gaps, job, asked, fallbacks)
+        record = _record(inputs.run_id, job, outcome, "llm+offline" if self.model is not None else "offline")
+        await self.store_memory(generated_key(inputs.run_id), record.to_json())
+        fallback_note = f"; model fell back to offline for {len(outcome.fallbacks)} gap(s)" if outcome.fallbacks else ""
         return self.result(
-            f"kept {len(kept)} of {len(checks)} generated tests for {len(gaps)} gaps; coverage "
-            f"{before.totals.percent:.1f}% -> {after.totals.percent:.1f}%{fallback_note}",
-            **record,
+            f"kept {len(outcome.kept)} of {len(outcome.checks)} generated tests for {len(job.gaps)} gaps; coverage "
+            f"{outcome.coverage_before.percent:.1f}% -> {outcome.coverage_after.percent:.1f}%{fallback_note}",
+            **record.to_json(),
         )
 
     async def _ask_model(
-        self, gaps: list[Gap], project: TargetProject, timeout: float, fallbacks: list[dict[str, str]]
+        self, gaps: Sequence[Gap], project: TargetProject, timeout: float, fallbacks: list[dict[str, str]]
     ) -> list[Candidate]:
-        """One prompt per gap; a failure costs that gap's model candidate only."""
+        """One prompt per gap; a failure costs that gap's model candidate only (noted in `fallbacks`)."""
         candidates = []
         for gap in gaps:
             prompt = await asyncio.to_thread(build_prompt, gap, project)
@@ -132,7 +97,27 @@ class TestGeneratorAgent(BaseQEAgent):
         return candidates
 
 
-def _gap(stored: dict[str, Any]) -> Gap:
-    fields = {k: v for k, v in stored.items() if k != "id"}
-    fields["missing_branches"] = [tuple(a) for a in fields["missing_branches"]]
-    return Gap(**fields)
+def _job(execution: ExecutionRecord, project: TargetProject, gaps: list[Gap], output_dir: str | None) -> GenerationJob:
+    return GenerationJob(
+        project=project,
+        settings=RunSettings(python=Path(execution.python), test_timeout=execution.test_timeout),
+        gaps=gaps,
+        work_dir=Path(execution.work_dir) / "generation",
+        output_dir=Path(output_dir or project.root / ".aqe" / "generated").resolve(),
+        baseline_data_file=execution.data_file,
+    )
+
+
+def _record(run_id: str, job: GenerationJob, outcome: GenerationOutcome, engine: str) -> GeneratedRecord:
+    return GeneratedRecord(
+        run_id=run_id,
+        engine=engine,
+        output_dir=str(job.output_dir),
+        gaps_tried=[gap.id for gap in job.gaps],
+        kept=[{**check.to_dict(), "file": str(path)} for check, path in outcome.kept],
+        rejected=[check.to_dict() for check in outcome.rejected],
+        fallbacks=outcome.fallbacks,
+        notes=outcome.notes,
+        coverage_before=outcome.coverage_before.to_dict(),
+        coverage_after=outcome.coverage_after.to_dict(),
+    )

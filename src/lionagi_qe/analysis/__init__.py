@@ -9,12 +9,14 @@
 One module per engine: project (what to analyse), interpreter (which
 Python), test_runner (pytest under coverage.py), coverage_report, gaps,
 call_synthesis + offline_generator (tests without a model), llm_prompt
-(prompt and reply parser), verification, test_writer, quality_gate.
+(prompt and reply parser), verification, test_writer, generation (the
+sequence that closes gaps: verify, fall back, write, measure), quality_gate.
 """
 
 from lionagi_qe.analysis.candidate import Candidate
 from lionagi_qe.analysis.coverage_report import CoverageReport, Totals, load_coverage
 from lionagi_qe.analysis.gaps import Gap, find_gaps
+from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
 from lionagi_qe.analysis.offline_generator import offline_candidates
@@ -30,6 +32,8 @@ __all__ = [
     "Gap",
     "GateInputs",
     "GateVerdict",
+    "GenerationJob",
+    "GenerationOutcome",
     "MalformedReply",
     "RunSettings",
     "TargetProject",
@@ -39,6 +43,7 @@ __all__ = [
     "Verification",
     "build_prompt",
     "check_interpreter",
+    "close_gaps",
     "coverage_after",
     "evaluate_gate",
     "find_gaps",

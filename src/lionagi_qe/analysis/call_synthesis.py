@@ -133,8 +133,8 @@ def _parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_first: bool) ->
     return pairs[1:] if skip_first and pairs else pairs
 
 
-def _sources(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_first: bool) -> tuple[dict[str, list[Any]] | None, bool]:
-    """Candidate values per required or defaulted parameter; None if one cannot be supplied."""
+def _sources(fn: ast.FunctionDef | ast.AsyncFunctionDef, skip_first: bool) -> tuple[dict[str, list[Any]], bool]:
+    """Candidate values per required or defaulted parameter, and whether every parameter is type-hinted."""
     compared = _compared_constants(fn)
     values: dict[str, list[Any]] = {}
     typed = True
@@ -202,7 +202,7 @@ def plan_calls(source: str, qualname: str, limit: int = MAX_CALLS) -> CallPlan:
         required = {}
         for param, default in (_parameters(init, True) if init is not None else []):
             if default is None:
-                pool = (init_values or {}).get(param.arg)
+                pool = init_values.get(param.arg)
                 if not pool:
                     return CallPlan(skip_reason=f"cannot build a {owner.name} to call it on")
                 required[param.arg] = pool[0]

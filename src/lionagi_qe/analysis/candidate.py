@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-ORIGINS = ("llm", "characterization", "ghostwriter", "doctest")
-
 
 @dataclass
 class Candidate:

@@ -14,6 +14,7 @@ function with untaken branches ranks above a simple one missing a line.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,10 @@ from typing import Any
 from lionagi_qe.analysis.coverage_report import Arc, CoverageReport
 from lionagi_qe.analysis.project import TargetProject
 
-_DECISIONS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.IfExp, ast.ExceptHandler, ast.Assert, ast.comprehension, ast.match_case)
+_DECISIONS = (
+    ast.If, ast.For, ast.AsyncFor, ast.While, ast.IfExp,
+    ast.ExceptHandler, ast.Assert, ast.comprehension, ast.match_case,
+)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -67,6 +71,13 @@ class Gap:
         """JSON-ready."""
         return {**asdict(self), "id": self.id, "missing_branches": [list(a) for a in self.missing_branches]}
 
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, Any]) -> Gap:
+        """The gap `to_dict` gave (as read back from memory)."""
+        fields = {k: v for k, v in stored.items() if k != "id"}
+        fields["missing_branches"] = [(a, b) for a, b in fields["missing_branches"]]
+        return cls(**fields)
+
 
 def complexity_of(node: ast.AST) -> int:
     """Cyclomatic complexity of a function body: 1 + decision points (nested scopes excluded)."""
@@ -103,7 +114,7 @@ def index_functions(source: str) -> list[FunctionInfo]:
                     end_lineno=end, complexity=complexity_of(child),
                     is_async=isinstance(child, ast.AsyncFunctionDef),
                     decorators=[ast.unparse(d) for d in child.decorator_list], own_lines=own,
-                ))  # fmt: skip
+                ))
                 visit(child, f"{prefix}{child.name}.<locals>.", None)
             else:
                 visit(child, prefix, class_name)
@@ -155,7 +166,7 @@ def find_gaps(report: CoverageReport, project: TargetProject) -> tuple[list[Gap]
                 statements=len(own_statements), missing_lines=lines, missing_branches=branches,
                 executed_lines=sorted(fn.own_lines & executed), covered=is_covered,
                 risk=float(fn.complexity * len(branches) + len(lines)), is_async=fn.is_async,
-            ))  # fmt: skip
+            ))
     gaps.sort(key=lambda g: (-g.risk, g.file, g.lineno))
     percent = 100.0 if total == 0 else round(100.0 * covered / total, 2)
     return gaps, {"total": total, "covered": covered, "percent": percent}

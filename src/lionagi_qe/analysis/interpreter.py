@@ -61,5 +61,5 @@ def check_interpreter(python: Path) -> str:
             f"{python} cannot import pytest and coverage; install them there "
             f"(`{python} -m pip install pytest coverage`) or pick another interpreter with --python/--venv"
         )
-    version, cov, pytest_version = done.stdout.split()
-    return f"python {version}, coverage {cov}, pytest {pytest_version}"
+    python_version, cov, pytest_version = done.stdout.split()
+    return f"python {python_version}, coverage {cov}, pytest {pytest_version}"

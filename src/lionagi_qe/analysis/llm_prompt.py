@@ -100,7 +100,7 @@ def parse_reply(reply: str) -> str:
     blocks = _FENCE.findall(reply) or [reply]
     problem = "the reply holds no Python code"
     for block in blocks:
-        code = block.strip("\n")
+        code = str(block).strip("\n")
         try:
             tree = ast.parse(code)
         except SyntaxError as exc:

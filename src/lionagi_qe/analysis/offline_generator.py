@@ -62,7 +62,7 @@ def offline_candidates(
         targets[gap.id] = {
             "id": gap.id, "module": gap.module, "qualname": gap.qualname, "init": plan.init,
             "calls": plan.calls, "except": plan.raises, "ghostwrite": plan.fully_typed,
-        }  # fmt: skip
+        }
     requests = [{**t, "ghostwrite": False} for t in targets.values()]
     replies = _run_probe(project, python, requests, work_dir / "calls", call_timeout, notes) if requests else {}
     candidates: list[Candidate] = []
@@ -92,7 +92,12 @@ def offline_candidates(
 
 
 def _run_probe(
-    project: TargetProject, python: Path, targets: list[dict[str, Any]], work_dir: Path, call_timeout: float, notes: list[str]
+    project: TargetProject,
+    python: Path,
+    targets: list[dict[str, Any]],
+    work_dir: Path,
+    call_timeout: float,
+    notes: list[str],
 ) -> dict[str, dict[str, Any]]:
     work_dir.mkdir(parents=True, exist_ok=True)
     request, reply = work_dir / "probe-request.json", work_dir / "probe-reply.json"
@@ -103,7 +108,7 @@ def _run_probe(
             [str(python), str(CALL_PROBE), str(request), str(reply)], cwd=project.root,
             env=probe_environment(project), stdin=subprocess.DEVNULL, capture_output=True, text=True,
             timeout=limit, check=False,
-        )  # fmt: skip
+        )
     except subprocess.TimeoutExpired:
         notes.append(f"the call probe took over {limit:g}s and was stopped; no characterization tests")
         return {}
@@ -131,8 +136,11 @@ def _gain(call: dict[str, Any], lines: set[int], branches: set[tuple[int, int]])
 def choose_calls(gap: Gap, calls: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     """Greedily pick the calls that reach the most missing lines and branches; also how many stay unreached."""
     lines = set(gap.missing_lines)
-    branches = {tuple(arc) for arc in gap.missing_branches}
-    usable = [c for c in calls if c.get("status") == "return" or (c.get("status") == "raise" and c.get("exc_name") != "TypeError")]
+    branches = {(a, b) for a, b in gap.missing_branches}
+    usable = [
+        c for c in calls
+        if c.get("status") == "return" or (c.get("status") == "raise" and c.get("exc_name") != "TypeError")
+    ]
     chosen: list[dict[str, Any]] = []
     while usable and (lines or branches):
         best = max(usable, key=lambda call: _gain(call, lines, branches))
@@ -169,7 +177,8 @@ def render_characterization(gap: Gap, reply: dict[str, Any], chosen: list[dict[s
     tests: list[str] = []
     prefix = gap.qualname.replace(".", "_").lower()
     for index, call in enumerate(chosen, 1):
-        name, expression = _call_expression(gap, reply.get("kind", "function"), reply.get("init") or "{}", call["kwargs"])
+        kind, init = reply.get("kind", "function"), reply.get("init") or "{}"
+        name, expression = _call_expression(gap, kind, init, call["kwargs"])
         if gap.is_async:
             expression = f"asyncio.run({expression})"
         body = _assertion(call, expression, imports)
@@ -183,7 +192,8 @@ def render_characterization(gap: Gap, reply: dict[str, Any], chosen: list[dict[s
         f'"""Characterization tests for {gap.id}, written by aqe\'s offline engine.\n\n'
         'They pin down what the code does today; review them before adopting them.\n"""\n'
     )
-    ordered = sorted(i for i in imports if i.startswith("import ")) + sorted(i for i in imports if i.startswith("from "))
+    plain = sorted(i for i in imports if i.startswith("import "))
+    ordered = [*plain, *sorted(i for i in imports if i.startswith("from "))]
     return header + "\n" + "\n".join(ordered) + "\n\n\n" + "\n\n".join(tests)
 
 
@@ -235,7 +245,8 @@ def render_doctest(gap: Gap, tree: ast.Module) -> str | None:
         f"def test_{name}_docstring_examples():\n"
         f"    target = target_module.{head}{attribute}\n"
         "    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)\n"
-        f"    for example in doctest.DocTestFinder(recurse=False).find(target, {gap.qualname!r}, globs=vars(target_module).copy()):\n"
+        f"    finder = doctest.DocTestFinder(recurse=False)\n"
+        f"    for example in finder.find(target, {gap.qualname!r}, globs=vars(target_module).copy()):\n"
         "        runner.run(example)\n"
         "    assert runner.tries > 0\n"
         "    assert runner.failures == 0\n"

@@ -62,7 +62,7 @@ def inspect_project(path: str | Path, *, check_syntax: bool = True) -> TargetPro
     root = _project_root(given)
     if given != root:
         sources: tuple[Path, ...] = (given,)
-        import_roots = (given.parent if (given / "__init__.py").exists() else given,)
+        import_roots: tuple[Path, ...] = (given.parent if (given / "__init__.py").exists() else given,)
     else:
         sources, import_roots = _default_sources(root)
     test_files = tuple(sorted(_find_tests(root)))
@@ -93,9 +93,9 @@ def _default_sources(root: Path) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     for child in sorted(root.iterdir()):
         if child.name.startswith((".", "_")) or child.name in NOT_SOURCE_DIRS or _skipped(child):
             continue
-        if child.is_dir() and (child / "__init__.py").is_file():
-            found.append(child)
-        elif child.suffix == ".py" and child.name not in NOT_SOURCE_FILES and not _is_test_name(child.name):
+        package = child.is_dir() and (child / "__init__.py").is_file()
+        module = child.suffix == ".py" and child.name not in NOT_SOURCE_FILES and not _is_test_name(child.name)
+        if package or module:
             found.append(child)
     return (tuple(found) or (root,)), (root,)
 

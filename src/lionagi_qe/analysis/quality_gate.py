@@ -17,14 +17,12 @@ from typing import Any
 
 from lionagi_qe.errors import ConfigurationError
 
-DEFAULT_MIN_COVERAGE = 80.0
-
 
 @dataclass(frozen=True)
 class Thresholds:
     """What the gate demands; validated on creation."""
 
-    min_coverage: float = DEFAULT_MIN_COVERAGE
+    min_coverage: float = 80.0
     max_failures: int = 0
     max_flaky: int = 0
 
@@ -67,15 +65,18 @@ def evaluate_gate(inputs: GateInputs, thresholds: Thresholds) -> GateVerdict:
     checks: list[tuple[str, bool, str, Any, Any]] = []
     ok = inputs.coverage >= thresholds.min_coverage
     relation = ">=" if ok else "<"
-    checks.append(("coverage", ok, f"coverage {inputs.coverage:.1f}% {relation} {thresholds.min_coverage:g}%", inputs.coverage, thresholds.min_coverage))
+    text = f"coverage {inputs.coverage:.1f}% {relation} {thresholds.min_coverage:g}%"
+    checks.append(("coverage", ok, text, inputs.coverage, thresholds.min_coverage))
     ok = inputs.failures <= thresholds.max_failures
     text = f"{inputs.failures} failing test(s)" if inputs.failures else "no failing tests"
-    checks.append(("failures", ok, f"{text} ({thresholds.max_failures} allowed)", inputs.failures, thresholds.max_failures))
+    text = f"{text} ({thresholds.max_failures} allowed)"
+    checks.append(("failures", ok, text, inputs.failures, thresholds.max_failures))
     ok = inputs.flaky <= thresholds.max_flaky
     text = f"{inputs.flaky} flaky test(s)" if inputs.flaky else "no flaky tests"
     checks.append(("flaky", ok, f"{text} ({thresholds.max_flaky} allowed)", inputs.flaky, thresholds.max_flaky))
     if inputs.collection_errors:
-        checks.append(("collection", False, f"{inputs.collection_errors} test module(s) could not be collected", inputs.collection_errors, 0))
+        text = f"{inputs.collection_errors} test module(s) could not be collected"
+        checks.append(("collection", False, text, inputs.collection_errors, 0))
     if inputs.tests == 0:
         checks.append(("tests", False, "no test ran", 0, 1))
     return GateVerdict(

@@ -21,7 +21,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,9 @@ KILL_GRACE = 5.0
 MAX_RESUMES = 25
 MAX_RERUNS = 50
 FAILING = ("failed", "error", "timeout")
+"""Outcomes that count as failures (the gate's `max_failures`); flaky tests are counted apart."""
+RERUN = ("failed", "error")
+"""Failing outcomes worth one more run alone (a timed-out test would only time out again)."""
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,19 @@ class TestRunResult:
             found[test.outcome] = found.get(test.outcome, 0) + 1
         return found
 
+    @property
+    def failing(self) -> list[TestOutcome]:
+        """Tests that failed (see `FAILING`) or were flaky: what a report lists."""
+        return [t for t in self.tests if t.outcome in FAILING or t.outcome == "flaky"]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict, counts included."""
         return {**asdict(self), "counts": self.counts, "total": len(self.tests)}
+
+
+def count_failing(counts: Mapping[str, int]) -> int:
+    """How many tests of `TestRunResult.counts` (or its stored copy) failed, errored or timed out."""
+    return sum(counts.get(outcome, 0) for outcome in FAILING)
 
 
 def probe_environment(project: TargetProject, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -115,7 +128,7 @@ def coverage_command(
         str(settings.python), "-m", "coverage", "run", "--branch", "--parallel-mode",
         f"--data-file={data_file}", f"--source={','.join(measure)}",
         "-m", "pytest", "-p", PYTEST_PLUGIN, *pytest_args,
-    ]  # fmt: skip
+    ]
 
 
 class _Watch:
@@ -177,101 +190,135 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+@dataclass
+class _Suite:
+    """What the attempts of one suite run found so far (a hung test or module makes another attempt)."""
+
+    work_dir: Path
+    outcomes: dict[str, TestOutcome] = field(default_factory=dict)
+    errors: list[CollectionError] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    command: list[str] = field(default_factory=list)
+
+    @property
+    def log_file(self) -> Path:
+        return self.work_dir / "pytest.log"
+
+    @property
+    def parts_dir(self) -> Path:
+        return self.work_dir / "coverage-parts"
+
+
 def run_test_suite(project: TargetProject, work_dir: Path, settings: RunSettings) -> TestRunResult:
     """Run the whole suite under coverage; see the module docstring."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    parts_dir = work_dir / "coverage-parts"
-    parts_dir.mkdir(exist_ok=True)
-    log_file = work_dir / "pytest.log"
-    deselect = work_dir / "deselect.txt"
-    measure = [str(p) for p in project.sources]
-    base_args = ["--continue-on-collection-errors", *settings.pytest_args]
-    grace = max(1.0, min(KILL_GRACE, settings.test_timeout))
-    stall_limit = (settings.test_timeout + grace) if settings.test_timeout > 0 else None
-    outcomes: dict[str, TestOutcome] = {}
-    errors: list[CollectionError] = []
-    ignored: list[str] = []
-    notes: list[str] = []
+    suite = _Suite(work_dir)
+    suite.parts_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    exit_code = 0
-    command: list[str] = []
     for attempt in range(MAX_RESUMES + 1):
-        events = work_dir / f"events-{attempt}.jsonl"
-        extra_env = {"AQE_PROBE_EVENTS": str(events), "AQE_PROBE_TIMEOUT": str(settings.test_timeout)}
-        if outcomes:
-            deselect.write_text("".join(f"{nodeid}\n" for nodeid in outcomes), encoding="utf-8")
-            extra_env["AQE_PROBE_DESELECT"] = str(deselect)
-        args = [*base_args, *(f"--ignore={path}" for path in ignored)]
-        command = coverage_command(settings, parts_dir / ".coverage", measure, args)
-        watch = _Watch(events)
-        with log_file.open("ab") as log:
-            try:
-                proc = subprocess.Popen(
-                    command, cwd=project.root, env=probe_environment(project, extra_env),
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            except OSError as exc:
-                raise TargetProjectError(f"cannot start {settings.python}: {exc}; check --python/--venv") from None
-            hung = False
-            while True:
-                try:
-                    exit_code = proc.wait(timeout=0.05)
-                    break
-                except subprocess.TimeoutExpired:
-                    watch.poll()
-                    if stall_limit is not None and time.monotonic() - watch.last_event > stall_limit:
-                        _stop(proc)
-                        hung = True
-                        exit_code = proc.returncode
-                        break
-        watch.poll()
-        outcomes.update(watch.finished)
-        errors.extend(e for e in watch.errors if e.nodeid not in {known.nodeid for known in errors})
-        if not hung:
+        watch, hung = _attempt(project, settings, suite, attempt)
+        if not hung or not _resume_after_hang(project, settings, suite, watch):
             break
-        if watch.current:
-            outcomes[watch.current] = TestOutcome(
-                watch.current, "timeout", settings.test_timeout,
-                f"test ran past the {settings.test_timeout:g}s per-test timeout and ignored the alarm; "
-                "aqe stopped its process and went on with the remaining tests",
-            )  # fmt: skip
-            notes.append(f"stopped the test process once: {watch.current} hung")
-        elif watch.collected is None and watch.collecting:
-            errors.append(CollectionError(
-                project.relative(watch.collecting),
-                f"importing this module did not finish within {settings.test_timeout:g}s (a loop at import time?)",
-            ))  # fmt: skip
-            ignored.append(watch.collecting)
-        else:
-            notes.append("the test process stopped responding outside any test; results may be incomplete")
-            break
-        if watch.collected is not None and set(watch.collected) <= set(outcomes):
-            break
-    if exit_code in (3, 4) or (exit_code not in (0, 1, 2, 5) and not outcomes and not errors):
-        raise TargetProjectError(
-            f"pytest could not run the tests of {project.root} (exit code {exit_code}):\n{_tail(log_file)}\n"
-            "check the project's pytest configuration and --pytest-args, or pick its interpreter with --python/--venv"
-        )
-    if not outcomes and not errors:
-        raise TargetProjectError(
-            f"pytest collected no tests in {project.root}; check the test file names "
-            "(test_*.py / *_test.py), the project's testpaths setting and --pytest-args"
-        )
+    _check_something_ran(project, suite)
     result = TestRunResult(
-        tests=sorted(outcomes.values(), key=lambda t: t.nodeid),
-        collection_errors=errors,
-        exit_code=exit_code,
+        tests=sorted(suite.outcomes.values(), key=lambda t: t.nodeid),
+        collection_errors=suite.errors,
+        exit_code=suite.exit_code,
         duration_s=0.0,
-        data_file=str(combine_parts(parts_dir, work_dir / ".coverage")),
-        command=command,
-        log_file=str(log_file),
-        resumed=len([n for n in notes if n.startswith("stopped")]) + len(ignored),
-        notes=notes,
+        data_file=str(combine_parts(suite.parts_dir, work_dir / ".coverage")),
+        command=suite.command,
+        log_file=str(suite.log_file),
+        resumed=len([n for n in suite.notes if n.startswith("stopped")]) + len(suite.ignored),
+        notes=suite.notes,
     )
     if settings.rerun_failures:
         _rerun_failures(project, work_dir, settings, result)
     result.duration_s = round(time.perf_counter() - started, 3)
     return result
+
+
+def _attempt(project: TargetProject, settings: RunSettings, suite: _Suite, attempt: int) -> tuple[_Watch, bool]:
+    """One pytest process over the tests not run yet; returns its events and whether it hung."""
+    events = suite.work_dir / f"events-{attempt}.jsonl"
+    extra_env = {"AQE_PROBE_EVENTS": str(events), "AQE_PROBE_TIMEOUT": str(settings.test_timeout)}
+    if suite.outcomes:
+        deselect = suite.work_dir / "deselect.txt"
+        deselect.write_text("".join(f"{nodeid}\n" for nodeid in suite.outcomes), encoding="utf-8")
+        extra_env["AQE_PROBE_DESELECT"] = str(deselect)
+    args = ["--continue-on-collection-errors", *settings.pytest_args, *(f"--ignore={p}" for p in suite.ignored)]
+    suite.command = coverage_command(settings, suite.parts_dir / ".coverage", [str(p) for p in project.sources], args)
+    watch = _Watch(events)
+    with suite.log_file.open("ab") as log:
+        try:
+            proc = subprocess.Popen(
+                suite.command, cwd=project.root, env=probe_environment(project, extra_env),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )
+        except OSError as exc:
+            raise TargetProjectError(f"cannot start {settings.python}: {exc}; check --python/--venv") from None
+        suite.exit_code, hung = _follow(proc, watch, _stall_limit(settings))
+    watch.poll()
+    suite.outcomes.update(watch.finished)
+    known = {error.nodeid for error in suite.errors}
+    suite.errors.extend(e for e in watch.errors if e.nodeid not in known)
+    return watch, hung
+
+
+def _stall_limit(settings: RunSettings) -> float | None:
+    """Seconds without a probe event after which the test process counts as hung (None: never)."""
+    if settings.test_timeout <= 0:
+        return None
+    return settings.test_timeout + max(1.0, min(KILL_GRACE, settings.test_timeout))
+
+
+def _follow(proc: subprocess.Popen[bytes], watch: _Watch, stall_limit: float | None) -> tuple[int, bool]:
+    """Wait for the process, reading its events; stop it when it stalls. Returns (exit code, hung)."""
+    while True:
+        try:
+            return proc.wait(timeout=0.05), False
+        except subprocess.TimeoutExpired:
+            watch.poll()
+            if stall_limit is not None and time.monotonic() - watch.last_event > stall_limit:
+                _stop(proc)
+                return proc.returncode, True
+
+
+def _resume_after_hang(project: TargetProject, settings: RunSettings, suite: _Suite, watch: _Watch) -> bool:
+    """Record what hung (a test, or a module at import); True when another attempt should run the rest."""
+    if watch.current:
+        suite.outcomes[watch.current] = TestOutcome(
+            watch.current, "timeout", settings.test_timeout,
+            f"test ran past the {settings.test_timeout:g}s per-test timeout and ignored the alarm; "
+            "aqe stopped its process and went on with the remaining tests",
+        )
+        suite.notes.append(f"stopped the test process once: {watch.current} hung")
+    elif watch.collected is None and watch.collecting:
+        suite.errors.append(CollectionError(
+            project.relative(watch.collecting),
+            f"importing this module did not finish within {settings.test_timeout:g}s (a loop at import time?)",
+        ))
+        suite.ignored.append(watch.collecting)
+    else:
+        suite.notes.append("the test process stopped responding outside any test; results may be incomplete")
+        return False
+    return watch.collected is None or not set(watch.collected) <= set(suite.outcomes)
+
+
+def _check_something_ran(project: TargetProject, suite: _Suite) -> None:
+    """Raise `TargetProjectError` when pytest could not run the suite or found no test."""
+    nothing = not suite.outcomes and not suite.errors
+    if suite.exit_code in (3, 4) or (suite.exit_code not in (0, 1, 2, 5) and nothing):
+        raise TargetProjectError(
+            f"pytest could not run the tests of {project.root} (exit code {suite.exit_code}):\n"
+            f"{_tail(suite.log_file)}\n"
+            "check the project's pytest configuration and --pytest-args, or pick its interpreter with --python/--venv"
+        )
+    if nothing:
+        raise TargetProjectError(
+            f"pytest collected no tests in {project.root}; check the test file names "
+            "(test_*.py / *_test.py), the project's testpaths setting and --pytest-args"
+        )
 
 
 def combine_parts(parts_dir: Path, data_file: Path) -> Path:
@@ -288,7 +335,7 @@ def combine_parts(parts_dir: Path, data_file: Path) -> Path:
 
 def _rerun_failures(project: TargetProject, work_dir: Path, settings: RunSettings, result: TestRunResult) -> None:
     """Run failed and erroring tests once more (no coverage); those that pass now are flaky."""
-    failed = [t for t in result.tests if t.outcome in ("failed", "error")][:MAX_RERUNS]
+    failed = [t for t in result.tests if t.outcome in RERUN][:MAX_RERUNS]
     if not failed:
         return
     events = work_dir / "events-rerun.jsonl"
@@ -301,7 +348,7 @@ def _rerun_failures(project: TargetProject, work_dir: Path, settings: RunSetting
             subprocess.run(
                 command, cwd=project.root, env=env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, timeout=limit, check=False,
-            )  # fmt: skip
+            )
         except subprocess.TimeoutExpired:
             result.notes.append("re-running the failed tests took too long; none is marked flaky")
             return

@@ -7,9 +7,10 @@
 Each candidate module runs in its own pytest process under coverage.py
 (branch coverage, measuring only the target's file), `runs` times; every run
 must pass. Offline candidates run without pytest's autoloaded plugins, which
-they do not use; a model's tests run with them (it may use their fixtures). Candidates of one gap are then taken in order (model first,
-then the offline engines): each is kept only if it reaches missing lines or
-branches that the suite and the candidates kept before it do not.
+they do not use; a model's tests run with them (it may use their fixtures).
+Candidates of one gap are then taken in order (model first, then the
+offline engines): each is kept only if it reaches missing lines or branches
+that the suite and the candidates kept before it do not.
 """
 
 from __future__ import annotations
@@ -79,12 +80,18 @@ def _read_coverage(data_file: Path, target: str) -> tuple[set[int], set[Arc]]:
     wanted = Path(target).resolve()
     for measured in data.measured_files():
         if Path(measured).resolve() == wanted:
-            return set(data.lines(measured) or []), {tuple(a) for a in data.arcs(measured) or []}
+            return set(data.lines(measured) or []), {(a, b) for a, b in data.arcs(measured) or []}
     return set(), set()
 
 
 def run_candidate(
-    project: TargetProject, settings: RunSettings, test_file: Path, target: str, data_file: Path, *, plugins: bool = True
+    project: TargetProject,
+    settings: RunSettings,
+    test_file: Path,
+    target: str,
+    data_file: Path,
+    *,
+    plugins: bool = True,
 ) -> RunOutcome:
     """Run one candidate module alone under coverage; see the module docstring.
 
@@ -97,7 +104,7 @@ def run_candidate(
     command = [
         str(settings.python), "-m", "coverage", "run", "--branch", f"--data-file={data_file}", f"--include={target}",
         "-m", "pytest", "-p", PYTEST_PLUGIN, "-p", "no:cacheprovider", "-q", str(test_file),
-    ]  # fmt: skip
+    ]
     extra = {"AQE_PROBE_EVENTS": str(events), "AQE_PROBE_TIMEOUT": str(settings.test_timeout)}
     limit = max(MIN_RUN_TIMEOUT, 4 * settings.test_timeout)
     for autoload in ((False, True) if not plugins else (True,)):
@@ -106,7 +113,7 @@ def run_candidate(
             done = subprocess.run(
                 command, cwd=project.root, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                 text=True, timeout=limit, check=False,
-            )  # fmt: skip
+            )
         except subprocess.TimeoutExpired:
             return RunOutcome(False, f"did not finish within {limit:g}s")
         if done.returncode != USAGE_ERROR:
@@ -117,7 +124,8 @@ def run_candidate(
     if problems or not tests or done.returncode != 0:
         if problems:
             first = problems[0]
-            message = f"{first.get('outcome', 'collection error')}: {first['message'].splitlines()[-1] if first['message'] else ''}"
+            last_line = first["message"].splitlines()[-1] if first["message"] else ""
+            message = f"{first.get('outcome', 'collection error')}: {last_line}"
         elif not tests:
             message = "no test ran: " + " | ".join(done.stdout.strip().splitlines()[-2:])
         else:
@@ -150,35 +158,38 @@ def verify_candidates(
             pool.submit(
                 run_candidate, project, settings, test_file, gaps[candidates[i].gap_id].path, data,
                 plugins=candidates[i].origin == "llm",
-            )  # fmt: skip
+            )
             for i, _, test_file, data in jobs
         ]
         outcomes = [f.result() for f in futures]
     by_candidate: dict[int, list[RunOutcome]] = {}
     for (index, _, _, _), outcome in zip(jobs, outcomes, strict=True):
         by_candidate.setdefault(index, []).append(outcome)
-    remaining = {gap_id: (set(g.missing_lines), {tuple(a) for a in g.missing_branches}) for gap_id, g in gaps.items()}
+    remaining = {gap_id: (set(g.missing_lines), {(a, b) for a, b in g.missing_branches}) for gap_id, g in gaps.items()}
     verdicts = []
     for index, candidate in enumerate(candidates):
         results = by_candidate[index]
         passed = sum(r.passed for r in results)
         if passed < runs:
             failure = next(r.message for r in results if not r.passed)
-            verdicts.append(Verification(candidate, passed, False, f"rejected: failed {runs - passed} of {runs} runs ({failure})"))
+            reason = f"rejected: failed {runs - passed} of {runs} runs ({failure})"
+            verdicts.append(Verification(candidate, passed, False, reason))
             continue
         lines, branches = remaining[candidate.gap_id]
         new_lines = sorted(lines & results[0].lines)
         new_branches = sorted(branches & results[0].arcs)
         if not new_lines and not new_branches:
-            verdicts.append(Verification(candidate, passed, False, "rejected: passes but adds no coverage to its target"))
+            reason = "rejected: passes but adds no coverage to its target"
+            verdicts.append(Verification(candidate, passed, False, reason))
             continue
         lines -= set(new_lines)
         branches -= set(new_branches)
         verdicts.append(Verification(
             candidate, passed, True,
-            f"kept: passed {runs} of {runs} runs, covers {len(new_lines)} more lines and {len(new_branches)} more branches",
+            f"kept: passed {runs} of {runs} runs, "
+            f"covers {len(new_lines)} more lines and {len(new_branches)} more branches",
             new_lines, new_branches, results[0].data_file,
-        ))  # fmt: skip
+        ))
     return verdicts
 
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the `aqe` commands: consoles, exit codes, running coroutines.
+"""Shared pieces of the `aqe` commands: consoles, failing with a message, running coroutines.
 
     @app.command()
     def config() -> None:
@@ -16,10 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from lionagi_qe.errors import QEError
-
-EXIT_OK = 0
-EXIT_GATE_FAILED = 1
-EXIT_USAGE = 2
+from lionagi_qe.fleet.report import ExitCode
 
 console = Console()
 err_console = Console(stderr=True)
@@ -27,7 +24,7 @@ err_console = Console(stderr=True)
 T = TypeVar("T")
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
     """Print `message` on stderr and exit with `code` (2: usage or configuration error)."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from lionagi_qe.agents.memory_keys import REPORT_PATTERN, VERDICT_PATTERN, run_id_of, verdict_key
+from lionagi_qe.agents.records import CoverageRecord
 from lionagi_qe.cli.common import console, err_console, run_async
 
 if TYPE_CHECKING:
@@ -79,13 +81,30 @@ def get(key: str = typer.Argument(..., help="The key, e.g. aqe/quality/<run>/ver
 
     value = run_async(_with_memory(work))
     if value is missing:
-        err_console.print(f"[bold red]error:[/] no value under {escape(repr(key))}; list keys with `aqe memory ls aqe/`", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] no value under {escape(repr(key))}; list keys with `aqe memory ls aqe/`",
+            highlight=False,
+        )
         raise typer.Exit(EXIT_NOT_FOUND)
     typer.echo(json.dumps(value, indent=2))
 
 
+def _history_row(run_id: str, report: CoverageRecord, verdict: dict[str, Any] | None) -> dict[str, Any]:
+    """One line of `aqe history --json`."""
+    return {
+        "run_id": run_id,
+        "finished_at": report.finished_at,
+        "project": report.project,
+        "coverage": report.totals["percent"],
+        "line": report.totals["line_percent"],
+        "branch": report.totals["branch_percent"],
+        "delta": report.trend.get("delta"),
+        "gate": None if verdict is None else ("passed" if verdict["passed"] else "failed"),
+    }
+
+
 def history(
-    project: Optional[str] = typer.Option(None, "--project", help="Only runs of this project folder."),
+    project: str | None = typer.Option(None, "--project", help="Only runs of this project folder."),
     limit: int = typer.Option(20, "--limit", min=1, help="Show the latest N runs."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
@@ -95,20 +114,15 @@ def history(
     wanted = str(Path(project).resolve()) if project else None
 
     async def work(memory: MemoryBackend) -> list[dict[str, Any]]:
-        reports = await memory.search("aqe/coverage/*/report")
-        verdicts = await memory.search("aqe/quality/*/verdict")
+        reports = await memory.search(REPORT_PATTERN)
+        verdicts = await memory.search(VERDICT_PATTERN)
         rows = []
-        for key, report in reports.items():
-            run_id = key.split("/")[2]
-            if wanted and report.get("project") != wanted:
+        for key, stored in reports.items():
+            report = CoverageRecord.from_json(stored)
+            if wanted and report.project != wanted:
                 continue
-            verdict = verdicts.get(f"aqe/quality/{run_id}/verdict")
-            rows.append({
-                "run_id": run_id, "finished_at": report.get("finished_at"), "project": report.get("project"),
-                "coverage": report["totals"]["percent"], "line": report["totals"]["line_percent"],
-                "branch": report["totals"]["branch_percent"], "delta": report.get("trend", {}).get("delta"),
-                "gate": None if verdict is None else ("passed" if verdict["passed"] else "failed"),
-            })  # fmt: skip
+            verdict = verdicts.get(verdict_key(run_id_of(key)))
+            rows.append(_history_row(run_id_of(key), report, verdict))
         return rows[-limit:]
 
     rows = run_async(_with_memory(work))
@@ -126,5 +140,5 @@ def history(
         table.add_row(
             row["run_id"], row["finished_at"] or "", escape(row["project"] or ""), f"{row['coverage']:.1f}%",
             f"{row['line']:.1f}%", f"{row['branch']:.1f}%", change, row["gate"] or "-",
-        )  # fmt: skip
+        )
     console.print(table)

@@ -16,9 +16,9 @@ them its own.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from lionagi_qe.core.task import AgentResult, QETask
+from lionagi_qe.core.task import AgentResult, QETask, ResultError
 from lionagi_qe.errors import AgentError
 from lionagi_qe.storage.base import MemoryBackend
 from lionagi_qe.storage.session_memory import SessionMemory
@@ -38,14 +38,18 @@ class BaseQEAgent:
         agent_id: str,
         model: iModel | None = None,
         memory: MemoryBackend | None = None,
-        **settings: Any,
+        **unknown: Any,
     ) -> None:
+        if unknown:
+            raise AgentError(
+                f"{type(self).__name__} got unknown keyword argument(s) {', '.join(map(repr, sorted(unknown)))}; "
+                "it accepts agent_id, model and memory"
+            )
         if not isinstance(agent_id, str) or not agent_id.strip():
             raise AgentError(f"agent_id must be a non-empty string, got {agent_id!r}")
         self.agent_id = agent_id
         self.model = model
         self.memory: MemoryBackend = memory if memory is not None else SessionMemory()
-        self.settings = settings
         self._branch: Branch | None = None
         self._stored: list[str] = []
 
@@ -104,9 +108,7 @@ class BaseQEAgent:
         try:
             result = await self.execute(task)
         except Exception as exc:  # an agent's failure is reported, not raised, so a pipeline can go on
-            result = AgentResult(
-                agent_id=self.agent_id, status="failed", summary=f"{type(exc).__name__}: {exc}", error=repr(exc)
-            )
+            result = self.failed(f"{type(exc).__name__}: {exc}")
         result.duration_s = round(time.perf_counter() - started, 3)
         result.stored_keys = list(dict.fromkeys([*result.stored_keys, *self._stored]))
         return result
@@ -114,6 +116,12 @@ class BaseQEAgent:
     def result(self, summary: str, **data: Any) -> AgentResult:
         """A successful result with a summary line and data."""
         return AgentResult(agent_id=self.agent_id, summary=summary, data=data)
+
+    def failed(self, summary: str, kind: Literal["target", "agent"] = "agent") -> AgentResult:
+        """A failed result; its error says whether the project (`target`) or the agent is at fault."""
+        message = summary if kind == "target" else f"{self.agent_id} failed: {summary}"
+        error = ResultError(kind=kind, message=message)
+        return AgentResult(agent_id=self.agent_id, status="failed", summary=summary, error=error)
 
     def skipped(self, summary: str) -> AgentResult:
         """A result saying why there was nothing to do (its summary names what to run first)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lionagi_qe.config import StorageConfig, StorageMode
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.router import ModelRouter
-from lionagi_qe.core.task import AgentResult, QETask
+from lionagi_qe.core.task import AgentResult, QETask, new_run_id
 from lionagi_qe.errors import AgentError, ConfigurationError
 from lionagi_qe.storage.base import MemoryBackend
 from lionagi_qe.storage.factory import create_memory
@@ -198,10 +197,8 @@ class QEOrchestrator:
     ) -> list[AgentResult]:
         """Run `agents[i]` on `tasks[i]` concurrently; results in the same order."""
         if len(agents) != len(tasks):
-            raise AgentError(f"execute_parallel got {len(agents)} agents but {len(tasks)} tasks; pass one task per agent")
-        return list(await asyncio.gather(*(self.execute_agent(a, t) for a, t in zip(agents, tasks))))
+            raise AgentError(
+                f"execute_parallel got {len(agents)} agents but {len(tasks)} tasks; pass one task per agent"
+            )
+        return list(await asyncio.gather(*(self.execute_agent(a, t) for a, t in zip(agents, tasks, strict=True))))
 
-
-def new_run_id() -> str:
-    """A sortable, unique run id: UTC timestamp plus a random suffix."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]

@@ -49,7 +49,6 @@ class ModelRouter:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        enable_routing: bool = True,
         env: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if env is None else env
@@ -61,9 +60,7 @@ class ModelRouter:
         self.models: dict[TaskComplexity, str] = chosen
         self.base_url = base_url or env.get("AQE_LLM_BASE_URL")
         self._api_key = api_key or env.get("AQE_LLM_API_KEY") or env.get(f"{self.provider.upper()}_API_KEY")
-        self.enable_routing = enable_routing
         self._cache: dict[str, iModel] = {}
-        self.routed: dict[str, int] = {}
 
     @property
     def online(self) -> bool:
@@ -72,8 +69,6 @@ class ModelRouter:
 
     def analyze_complexity(self, task_type: str, context: Mapping[str, Any] | None = None) -> TaskComplexity:
         """Rate a task: generation and security work is complex, gates and runs simple."""
-        if not self.enable_routing:
-            return TaskComplexity.MODERATE
         size = int((context or {}).get("functions", 0) or 0)
         if any(word in task_type for word in _COMPLEX_TASKS) or size > 25:
             return TaskComplexity.COMPLEX
@@ -83,9 +78,7 @@ class ModelRouter:
 
     def select_model(self, task_type: str, context: Mapping[str, Any] | None = None) -> str:
         """The model name for a task."""
-        name = self.models[self.analyze_complexity(task_type, context)]
-        self.routed[name] = self.routed.get(name, 0) + 1
-        return name
+        return self.models[self.analyze_complexity(task_type, context)]
 
     def get_model(self, task_type: str, context: Mapping[str, Any] | None = None) -> iModel | None:
         """The `iModel` for a task, or None when offline (no key, no base URL)."""
@@ -107,4 +100,4 @@ class ModelRouter:
 
     def __repr__(self) -> str:
         state = "online" if self.online else "offline"
-        return f"<ModelRouter provider={self.provider!r} {state} models={[m for m in self.models.values()]}>"
+        return f"<ModelRouter provider={self.provider!r} {state} models={list(self.models.values())}>"

@@ -1,16 +1,23 @@
 """What an agent is asked to do, and what it reports back.
 
-    task = QETask(task_type="coverage-analysis", context={"run_id": "r1", "code_path": "src"})
+    task = QETask(task_type="coverage-analysis", context={"run_id": new_run_id(), "code_path": "src"})
     result = await agent.execute(task)   # an AgentResult
     result.stored_keys                   # where its output lives in shared memory
+    result.error                         # set exactly when result.status == "failed"
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC timestamp plus a random suffix (the latest run sorts last)."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 class QETask(BaseModel):
@@ -18,7 +25,13 @@ class QETask(BaseModel):
 
     task_type: str
     context: dict[str, Any] = Field(default_factory=dict)
-    task_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+class ResultError(BaseModel):
+    """Why an agent failed: `target` (the project cannot be analysed) or `agent` (the agent itself broke)."""
+
+    kind: Literal["target", "agent"]
+    message: str
 
 
 class AgentResult(BaseModel):
@@ -30,4 +43,4 @@ class AgentResult(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     stored_keys: list[str] = Field(default_factory=list)
     duration_s: float = 0.0
-    error: str | None = None
+    error: ResultError | None = None

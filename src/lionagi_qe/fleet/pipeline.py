@@ -17,17 +17,17 @@ The test generator uses `model` if given, else the orchestrator's router
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lionagi_qe.agents import CoverageAnalyzerAgent, QualityGateAgent, TestExecutorAgent, TestGeneratorAgent
-from lionagi_qe.fleet.report import fleet_report
+from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
-from lionagi_qe.core.task import AgentResult
+from lionagi_qe.fleet.report import fleet_report
 
 STANDARD_PIPELINE = ("test-executor", "coverage-analyzer", "test-generator", "quality-gate")
-_AGENTS = {
+_AGENTS: dict[str, type[BaseQEAgent]] = {
     "test-executor": TestExecutorAgent,
     "coverage-analyzer": CoverageAnalyzerAgent,
     "test-generator": TestGeneratorAgent,
@@ -35,30 +35,19 @@ _AGENTS = {
 }
 
 
-@dataclass
-class RunOptions:
-    """What `aqe run` passes to the pipeline; `context()` is the shared pipeline context."""
+@dataclass(frozen=True)
+class RunOptions(RunContext):
+    """What `aqe run` passes to the pipeline (defaults from `RunContext`); `context()` is the shared context."""
 
-    code_path: str = "."
-    python: str | None = None
-    venv: str | None = None
-    coverage_threshold: float = 80.0
-    max_failures: int = 0
-    max_flaky: int = 0
-    test_timeout: float = 60.0
-    pytest_args: Sequence[str] = ()
-    generate: bool = True
-    max_gaps: int = 5
-    output_dir: str | None = None
-    llm_timeout: float = 60.0
-    run_id: str | None = None
+    wait_timeout: float = 0.0
+    """In the pipeline the analyzer has finished before the gate starts: nothing to wait for."""
     extra: dict[str, Any] = field(default_factory=dict)
+    """More context keys, for agents added to the pipeline."""
 
     def context(self) -> dict[str, Any]:
         """The pipeline context (JSON), without unset values."""
         values = {k: v for k, v in asdict(self).items() if k != "extra" and v is not None}
         values["pytest_args"] = list(self.pytest_args)
-        values["wait_timeout"] = 0
         return {**values, **self.extra}
 
 
@@ -83,7 +72,7 @@ async def run_fleet(
     pipeline = build_fleet(orchestrator, model=model)
     context = options.context()
     result = await orchestrator.execute_pipeline(pipeline, context, on_progress=on_progress)
-    results: dict[str, AgentResult] = result["results"]
     mode = orchestrator.storage_config.mode.value if orchestrator.storage_config else "custom"
     generator = orchestrator.agents["test-generator"]
-    return fleet_report(result, results, mode=mode, model=getattr(generator.model, "model_name", None), options=context)
+    model_name = getattr(generator.model, "model_name", None)
+    return fleet_report(result, result["results"], mode=mode, model=model_name, options=context)

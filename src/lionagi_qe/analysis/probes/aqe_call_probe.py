@@ -97,8 +97,10 @@ def _describe_value(value: Any) -> dict[str, Any]:
     }
 
 
-def _call_once(target: dict[str, Any], resolved: tuple[Any, str, Any, Any], kwargs_src: str, timeout: float) -> dict[str, Any]:
-    module, kind, owner, func = resolved
+def _call_once(
+    target: dict[str, Any], resolved: tuple[Any, str, Any, Any], kwargs_src: str, timeout: float
+) -> dict[str, Any]:
+    _, kind, owner, func = resolved
     kwargs = ast.literal_eval(kwargs_src)
     init = ast.literal_eval(target.get("init") or "{}")
 
@@ -157,7 +159,7 @@ def main(request_path: str, reply_path: str) -> None:
         reply: dict[str, Any] = {"id": target["id"], "calls": []}
         try:
             resolved = _resolve(target["module"], target["qualname"])
-        except BaseException as exc:  # noqa: BLE001 - an import that fails or exits is reported, not fatal
+        except BaseException as exc:
             reply["error"] = f"cannot import {target['module']}.{target['qualname']}: {type(exc).__name__}: {exc}"
             replies.append(reply)
             continue
@@ -165,7 +167,7 @@ def main(request_path: str, reply_path: str) -> None:
         for kwargs_src in target.get("calls", []):
             try:
                 reply["calls"].append(_call_once(target, resolved, kwargs_src, timeout))
-            except BaseException as exc:  # noqa: BLE001 - SystemExit and the like from target code
+            except BaseException as exc:
                 reply["calls"].append({"kwargs": kwargs_src, "status": "error", "message": repr(exc)})
         if target.get("ghostwrite") and resolved[1] == "function":
             reply["ghostwriter"] = _ghostwrite(resolved[0], resolved[3], target.get("except", []))

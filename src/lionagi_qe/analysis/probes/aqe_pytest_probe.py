@@ -106,7 +106,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     _probe.current = item.nodeid
     _probe.emit(e="start", nodeid=item.nodeid, t=time.time())
-    armed = _probe.timeout > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    armed = _probe.timeout > 0 and hasattr(signal, "setitimer") and in_main_thread
     previous = signal.signal(signal.SIGALRM, _on_alarm) if armed else None
     if armed:
         signal.setitimer(signal.ITIMER_REAL, _probe.timeout)
