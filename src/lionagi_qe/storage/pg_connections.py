@@ -66,7 +66,7 @@ class PgConnections:
                 "StorageConfig.for_production('postgresql://user:password@host:5432/db')"
             )
         self.config = config
-        self.url = config.database_url
+        self.url = config.database_url.get_secret_value()
         self.timeout = config.connection_timeout
         self.target = config.location
         self._secret = self._password(self.url)
