@@ -96,8 +96,9 @@ def main() -> None:
     print(f"SessionMemory vs dict-of-JSON floor ({args.ops} ops x {args.rounds} rounds, interleaved in chunks)")
     for name, r in results.items():
         print(
-            f"  {name:16} store {r['memory store']:>10,.0f}/s vs {r['floor store']:>10,.0f}/s = {r['store ratio']:.2f}x"
-            f"   retrieve {r['memory retrieve']:>10,.0f}/s vs {r['floor retrieve']:>10,.0f}/s = {r['retrieve ratio']:.2f}x"
+            f"  {name:16} store {r['memory store']:>10,.0f}/s vs {r['floor store']:>10,.0f}/s"
+            f" = {r['store ratio']:.2f}x   retrieve {r['memory retrieve']:>10,.0f}/s"
+            f" vs {r['floor retrieve']:>10,.0f}/s = {r['retrieve ratio']:.2f}x"
         )
 
 

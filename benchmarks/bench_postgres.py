@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_postgres.py --url postgresql://postgres@127.0.0.1:5432/test --json
 
 The floor is one psycopg connection in autocommit mode sending exactly the SQL
-the backend sends (`storage/sql/store.sql`, `retrieve.sql`), with the same
+the backend sends (`store`, `retrieve` of `storage/sql/queries.sql`), with the same
 JSON encoding and decoding: what any backend must pay for one round trip and
 one commit. Each measurement alternates backend and floor in small chunks, so
 both see the same machine (other load, checkpoints); the median of the rounds

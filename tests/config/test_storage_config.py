@@ -14,6 +14,8 @@ from lionagi_qe.errors import ConfigurationError
 
 PASSWORD = "s3cr3t-Pa55"
 URL = f"postgresql://qe_agent:{PASSWORD}@db.internal:6543/lionagi_qe_learning"
+PROD = {"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL}
+PROD_SETTINGS = {"mode": "prod", "database_url": URL}
 
 SPELLINGS = {
     StorageMode.DEV: ["dev", "development", "local"],
@@ -60,12 +62,16 @@ def test_detection_order(aqe: str, environment: str, node_env: str) -> None:
     mode, source = StorageConfig.detect_mode(env)
     assert mode is StorageMode.parse(first_set)
     assert StorageConfig.from_environment(env).mode is mode
-    assert source == next((n for n, v in zip(("AQE_STORAGE_MODE", "ENVIRONMENT", "NODE_ENV"), (aqe, environment, node_env)) if v), None)
+    variables = ("AQE_STORAGE_MODE", "ENVIRONMENT", "NODE_ENV")
+    assert source == next((n for n, v in zip(variables, (aqe, environment, node_env), strict=True) if v), None)
 
 
-@given(word=st.text(min_size=1, max_size=12).filter(lambda w: w.strip().lower() not in {w for ws in SPELLINGS.values() for w in ws} and w.strip()))
+ACCEPTED = {word for words in SPELLINGS.values() for word in words}
+
+
+@given(word=st.text(min_size=1, max_size=12).filter(lambda w: w.strip() and w.strip().lower() not in ACCEPTED))
 def test_unknown_mode_is_an_error_never_another_mode(word: str) -> None:
-    with pytest.raises(ConfigurationError, match="AQE_STORAGE_MODE=.* is not a storage mode; use one of"):
+    with pytest.raises(ConfigurationError, match=r"AQE_STORAGE_MODE=.* is not a storage mode; use one of"):
         StorageConfig.from_environment({"AQE_STORAGE_MODE": word})
 
 
@@ -73,7 +79,7 @@ def test_unknown_mode_is_an_error_never_another_mode(word: str) -> None:
 
 
 def test_pool_defaults() -> None:
-    config = StorageConfig.from_environment({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL})
+    config = StorageConfig.from_environment(PROD)
     assert (config.min_connections, config.max_connections) == (5, 25)
     assert (config.connection_timeout, config.pool_recycle) == (30.0, 3600.0)
     assert config.db_schema == "aqe"
@@ -81,7 +87,7 @@ def test_pool_defaults() -> None:
 
 @given(size=st.integers(0, 500), overflow=st.integers(0, 500))
 def test_max_connections_is_pool_size_plus_overflow(size: int, overflow: int) -> None:
-    env = {"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": str(size), "DB_POOL_MAX_OVERFLOW": f" {overflow} "}
+    env = {**PROD, "DB_POOL_SIZE": str(size), "DB_POOL_MAX_OVERFLOW": f" {overflow} "}
     if size + overflow == 0:
         with pytest.raises(ConfigurationError, match="DB_POOL_MAX_OVERFLOW"):
             StorageConfig.from_environment(env)
@@ -98,7 +104,7 @@ def test_troubleshooting_pool_pair_gives_fifty() -> None:
 
 @given(timeout=st.floats(0.001, 1e6), recycle=st.integers(1, 10**7))
 def test_timeouts_parse_as_seconds(timeout: float, recycle: int) -> None:
-    env = {"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_CONNECTION_TIMEOUT": repr(timeout), "DB_POOL_RECYCLE": str(recycle)}
+    env = {**PROD, "DB_CONNECTION_TIMEOUT": repr(timeout), "DB_POOL_RECYCLE": str(recycle)}
     config = StorageConfig.from_environment(env)
     assert config.connection_timeout == timeout
     assert config.pool_recycle == recycle
@@ -109,7 +115,8 @@ def test_arguments_override_environment(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("DATABASE_URL", "postgresql://env@envhost/envdb")
     config = StorageConfig.from_environment(mode="prod", database_url=URL)
     assert config.mode is StorageMode.PROD
-    assert config.database_url == URL
+    assert config.database_url is not None
+    assert config.database_url.get_secret_value() == URL
 
 
 def test_pool_variables_ignored_outside_production() -> None:
@@ -123,22 +130,23 @@ BAD_ENVIRONMENTS = [
     ({"AQE_STORAGE_MODE": "staging"}, "AQE_STORAGE_MODE='staging' is not a storage mode; use one of"),
     ({"ENVIRONMENT": "qa"}, "ENVIRONMENT='qa' is not a storage mode"),
     ({"NODE_ENV": "prodution"}, "NODE_ENV='prodution' is not a storage mode"),
+    ({"AQE_STORAGE_MODE": URL}, r"AQE_STORAGE_MODE='postgresql://qe_agent:\*\*\*@db.internal.*' is not a"),
     ({"AQE_STORAGE_MODE": "prod"}, "set DATABASE_URL or pass database_url="),
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "  "}, "set DATABASE_URL"),
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "mysql://u:p@h/db"}, "must be a PostgreSQL URL starting with postgresql://"),
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "postgresql+asyncpg://u@h/db"}, "drop the '\\+driver' part"),
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "localhost:5432"}, "must be a PostgreSQL URL"),
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "postgresql://u@h:99999/db"}, "check the host and port"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "five"}, "DB_POOL_SIZE must be a whole number >= 0, got 'five'"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "-1"}, "DB_POOL_SIZE must be a whole number >= 0"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "2.5"}, "DB_POOL_SIZE must be a whole number"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_MAX_OVERFLOW": "-3"}, "DB_POOL_MAX_OVERFLOW must be a whole number >= 0"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_SIZE": "0", "DB_POOL_MAX_OVERFLOW": "0"}, "raise DB_POOL_MAX_OVERFLOW"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_CONNECTION_TIMEOUT": "0"}, "DB_CONNECTION_TIMEOUT must be a positive number of seconds"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_CONNECTION_TIMEOUT": "soon"}, "DB_CONNECTION_TIMEOUT must be a positive number"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_RECYCLE": "-60"}, "DB_POOL_RECYCLE must be a positive number of seconds"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "DB_POOL_RECYCLE": "inf"}, "DB_POOL_RECYCLE must be a positive number"),
-    ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL, "AQE_DB_SCHEMA": "drop table; --"}, "AQE_DB_SCHEMA=.* is not a schema name"),
+    ({**PROD, "DB_POOL_SIZE": "five"}, "DB_POOL_SIZE must be a whole number >= 0, got 'five'"),
+    ({**PROD, "DB_POOL_SIZE": "-1"}, "DB_POOL_SIZE must be a whole number >= 0"),
+    ({**PROD, "DB_POOL_SIZE": "2.5"}, "DB_POOL_SIZE must be a whole number"),
+    ({**PROD, "DB_POOL_MAX_OVERFLOW": "-3"}, "DB_POOL_MAX_OVERFLOW must be a whole number >= 0"),
+    ({**PROD, "DB_POOL_SIZE": "0", "DB_POOL_MAX_OVERFLOW": "0"}, "raise DB_POOL_MAX_OVERFLOW"),
+    ({**PROD, "DB_CONNECTION_TIMEOUT": "0"}, "DB_CONNECTION_TIMEOUT must be a positive number of seconds"),
+    ({**PROD, "DB_CONNECTION_TIMEOUT": "soon"}, "DB_CONNECTION_TIMEOUT must be a positive number"),
+    ({**PROD, "DB_POOL_RECYCLE": "-60"}, "DB_POOL_RECYCLE must be a positive number of seconds"),
+    ({**PROD, "DB_POOL_RECYCLE": "inf"}, "DB_POOL_RECYCLE must be a positive number"),
+    ({**PROD, "AQE_DB_SCHEMA": "drop table; --"}, "AQE_DB_SCHEMA=.* is not a schema name"),
 ]
 
 
@@ -155,7 +163,10 @@ BAD_CALLS = [
     (lambda: StorageConfig(mode=StorageMode.PROD), "set DATABASE_URL or pass database_url="),
     (lambda: StorageConfig.for_production(None), "set DATABASE_URL"),  # type: ignore[arg-type]
     (lambda: StorageConfig.for_production("sqlite:///x.db"), "must be a PostgreSQL URL"),
-    (lambda: StorageConfig.for_production(URL, min_connections=10, max_connections=5), "min_connections=10 is more than max_connections=5"),
+    (
+        lambda: StorageConfig.for_production(URL, min_connections=10, max_connections=5),
+        "min_connections=10 is more than max_connections=5",
+    ),
     (lambda: StorageConfig.for_production(URL, min_connections=-1), "min_connections must be a whole number >= 0"),
     (lambda: StorageConfig.for_production(URL, max_connections=0), "max_connections must be a whole number >= 1"),
     (lambda: StorageConfig.for_production(URL, max_connections=True), "max_connections must be a whole number"),
@@ -182,13 +193,31 @@ def test_configuration_error_is_a_value_error() -> None:
 
 def test_password_never_shown() -> None:
     config = StorageConfig.for_production(URL + "?sslmode=require&password=" + PASSWORD)
-    for text in (repr(config), str(config), config.get_description(), config.safe_database_url, f"{config!r}"):
+    shown = (
+        repr(config),
+        str(config),
+        f"{config!r}",
+        config.get_description(),
+        config.safe_database_url,
+        repr(config.model_dump()),
+        str(config.model_dump()),
+        repr(config.model_dump(mode="json")),
+        config.model_dump_json(),
+        repr(config.database_url),
+        str(config.database_url),
+    )
+    for text in shown:
+        assert text is not None
         assert PASSWORD not in text
     assert "db.internal:6543/lionagi_qe_learning" in config.get_description()
-    assert config.database_url.startswith("postgresql://qe_agent:" + PASSWORD)
+    assert config.database_url is not None
+    assert config.database_url.get_secret_value().startswith("postgresql://qe_agent:" + PASSWORD)
 
 
-@given(password=st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="!$&'()*+,;=-._~"), min_size=4, max_size=30))
+URL_SAFE = st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="!$&'()*+,;=-._~")
+
+
+@given(password=st.text(alphabet=URL_SAFE, min_size=4, max_size=30))
 def test_redaction_hides_any_password(password: str) -> None:
     url = f"postgresql://user:{password}@host:5432/db"
     assert redact_url(url) == "postgresql://user:***@host:5432/db"
@@ -206,5 +235,82 @@ def test_descriptions_name_mode_and_backend() -> None:
 
 def test_config_is_immutable() -> None:
     config = StorageConfig.for_testing()
-    with pytest.raises(Exception, match="frozen"):
+    with pytest.raises(ConfigurationError, match="StorageConfig is frozen: build a new one instead of setting mode"):
         config.mode = StorageMode.PROD  # type: ignore[misc]
+    assert config.mode is StorageMode.TEST
+
+
+def test_a_dumped_config_validates_back_to_an_equal_one() -> None:
+    config = StorageConfig.for_production(URL, min_connections=2, max_connections=9, db_schema="qe")
+    data = {**config.model_dump(), "database_url": config.database_url}
+    assert StorageConfig(**data) == config
+
+
+# -- pydantic stays inside -------------------------------------------------
+
+SETTING_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.sampled_from(["prod", "test", URL, "postgres://h/db", "aqe", "nan", "1e3"]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(settings=st.dictionaries(st.sampled_from([*StorageConfig.model_fields, "bogus"]), SETTING_VALUES))
+def test_any_settings_give_a_config_or_a_configuration_error(settings: dict[str, object]) -> None:
+    for build in (lambda: StorageConfig(**settings), lambda: StorageConfig.model_validate(settings)):
+        try:
+            config = build()
+        except ConfigurationError as exc:
+            assert not isinstance(exc.__context__, ConfigurationError)
+            assert exc.__suppress_context__
+            assert PASSWORD not in str(exc)
+            assert "input_value" not in str(exc)
+        else:
+            assert config.min_connections <= config.max_connections
+            assert config.mode is not StorageMode.PROD or config.database_url is not None
+
+
+def test_json_input_is_validated_the_same_way() -> None:
+    with pytest.raises(ConfigurationError, match="mode=3 is not a storage mode"):
+        StorageConfig.model_validate_json('{"mode": 3}')
+    config = StorageConfig.model_validate_json(f'{{"mode": "prod", "database_url": "{URL}"}}')
+    assert config.location == "db.internal:6543/lionagi_qe_learning"
+
+
+def test_unknown_setting_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ConfigurationError, match="max_conections is not a StorageConfig setting; use mode, "):
+        StorageConfig(mode="prod", database_url=URL, max_conections=9)
+
+
+def test_several_bad_settings_are_reported_together() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        StorageConfig(mode="qa", pool_recycle=0, db_schema="x y")
+    message = str(raised.value)
+    assert "mode='qa' is not a storage mode" in message
+    assert "pool_recycle must be a positive number of seconds" in message
+    assert "db_schema='x y' is not a schema name" in message
+
+
+def test_context_names_the_variable_of_a_bad_field() -> None:
+    variables = {"db_schema": "AQE_DB_SCHEMA", "database_url": "DATABASE_URL"}
+    with pytest.raises(ConfigurationError, match=r"^AQE_DB_SCHEMA='1x' is not a schema name"):
+        StorageConfig.model_validate({**PROD_SETTINGS, "db_schema": "1x"}, context={"variables": variables})
+    with pytest.raises(ConfigurationError, match=r"^DATABASE_URL must be a PostgreSQL URL"):
+        StorageConfig.model_validate({**PROD_SETTINGS, "database_url": "ftp://h"}, context={"variables": variables})
+
+
+def test_min_above_max_names_both_variables() -> None:
+    variables = {"min_connections": "DB_POOL_SIZE", "max_connections": "DB_POOL_SIZE + DB_POOL_MAX_OVERFLOW"}
+    settings = {**PROD_SETTINGS, "min_connections": 12, "max_connections": 4}
+    with pytest.raises(ConfigurationError) as raised:
+        StorageConfig.model_validate(settings, context={"variables": variables})
+    assert str(raised.value) == (
+        "DB_POOL_SIZE=12 is more than DB_POOL_SIZE + DB_POOL_MAX_OVERFLOW=4; the minimum pool size cannot "
+        "exceed the maximum: lower DB_POOL_SIZE or raise DB_POOL_SIZE + DB_POOL_MAX_OVERFLOW"
+    )
+    with pytest.raises(ConfigurationError, match="lower min_connections or raise max_connections"):
+        StorageConfig(**settings)

@@ -23,10 +23,13 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(text.filter(lambda s: len(s) <= 10), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(text.filter(lambda s: len(s) <= 10), children, max_size=5)
+    ),
     max_leaves=20,
 )
-keys = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=60)
+key_characters = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
+keys = st.text(alphabet=key_characters, min_size=1, max_size=60)
 
 
 def as_stored(value: Any) -> Any:

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers.json_values import as_stored, json_values, keys, typed
 
+from helpers.json_values import as_stored, json_values, keys, typed
 from lionagi_qe.errors import KeyValidationError, SerializationError, StorageError
 from lionagi_qe.storage import MemoryBackend, Versioned
 

@@ -4,22 +4,35 @@
     config = StorageConfig.for_testing()
     config = StorageConfig.for_production("postgresql://qe@db:5432/qe", max_connections=50)
     print(config.get_description())                # never shows the password
+    url = config.database_url.get_secret_value()   # the URL itself, for the driver only
 
 Bad input raises `ConfigurationError` naming the variable or argument and the
-values it accepts.
+fix, never pydantic's `ValidationError`. The URL is a `SecretStr`: `repr`,
+`str`, `model_dump()` and `model_dump_json()` show it masked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from typing_extensions import Self
 
 from lionagi_qe.errors import ConfigurationError
 
@@ -39,6 +52,11 @@ DEFAULT_MAX_OVERFLOW = 20
 DEFAULT_CONNECTION_TIMEOUT = 30.0
 DEFAULT_POOL_RECYCLE = 3600.0
 DEFAULT_DB_SCHEMA = "aqe"
+_ENVIRONMENT_FIELDS = {
+    "connection_timeout": "DB_CONNECTION_TIMEOUT",
+    "pool_recycle": "DB_POOL_RECYCLE",
+    "db_schema": "AQE_DB_SCHEMA",
+}
 _URL_SCHEMES = ("postgresql", "postgres")
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -51,7 +69,7 @@ class StorageMode(str, Enum):
     PROD = "production"
 
     @classmethod
-    def parse(cls, value: str | StorageMode, source: str = "mode") -> StorageMode:
+    def parse(cls, value: object, source: str = "mode") -> StorageMode:
         """Parse a mode name case-insensitively: dev/development/local, test/testing/ci, prod/production/live."""
         if isinstance(value, StorageMode):
             return value
@@ -60,7 +78,7 @@ class StorageMode(str, Enum):
             if found is not None:
                 return found
         raise ConfigurationError(
-            f"{source}={value!r} is not a storage mode; use one of "
+            f"{source}={_shown(value)} is not a storage mode; use one of "
             f"{', '.join(sorted(_MODE_ALIASES))} (case-insensitive)"
         )
 
@@ -86,7 +104,14 @@ def redact_url(url: str) -> str:
     return parts._replace(query=query).geturl()
 
 
+def _shown(value: object) -> str:
+    """`repr(value)` for a message, with the password masked if the value is a URL set in the wrong place."""
+    return repr(redact_url(value)) if isinstance(value, str) and "://" in value else repr(value)
+
+
 def _validate_url(url: object, source: str) -> str:
+    if isinstance(url, SecretStr):
+        url = url.get_secret_value()
     if not isinstance(url, str) or not url.strip():
         raise ConfigurationError(
             "production mode needs a PostgreSQL URL: set DATABASE_URL or pass database_url=, "
@@ -116,83 +141,139 @@ def _whole_number(value: object, source: str, minimum: int) -> int:
         if re.fullmatch(r"[+-]?\d+", text):
             value = int(text)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(f"{source} must be a whole number >= {minimum}, got {value!r}")
+        raise ConfigurationError(f"{source} must be a whole number >= {minimum}, got {_shown(value)}")
     return value
 
 
 def _seconds(value: object, source: str) -> float:
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             value = float(value.strip())
-        except ValueError:
-            pass
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(f"{source} must be a positive number of seconds, got {value!r}")
+        raise ConfigurationError(f"{source} must be a positive number of seconds, got {_shown(value)}")
     return float(value)
 
 
-class StorageConfig(BaseModel):
-    """Validated storage settings; build it with a `for_*` or `from_environment` constructor."""
+def _source(info: ValidationInfo) -> str:
+    """What the user set for the field being validated: an environment variable, else the argument's name."""
+    field = info.field_name or "value"
+    variables: Mapping[str, str] = (info.context or {}).get("variables", {})
+    return variables.get(field, field)
 
-    model_config = ConfigDict(frozen=True)
+
+@contextlib.contextmanager
+def _as_configuration_error() -> Iterator[None]:
+    """Turn pydantic's `ValidationError` into one `ConfigurationError` (no input values, so no password)."""
+    try:
+        yield
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors(include_url=False, include_input=False):
+            cause = error.get("ctx", {}).get("error")
+            where = ".".join(str(part) for part in error["loc"])
+            if isinstance(cause, ConfigurationError):
+                messages.append(str(cause))
+            elif error["type"] == "extra_forbidden":
+                messages.append(f"{where} is not a StorageConfig setting; use {', '.join(StorageConfig.model_fields)}")
+            elif error["type"] == "frozen_instance":
+                messages.append(f"StorageConfig is frozen: build a new one instead of setting {where}")
+            else:
+                messages.append(f"{where or 'StorageConfig'}: {error['msg']}")
+        raise ConfigurationError("; ".join(messages)) from None
+
+
+class StorageConfig(BaseModel):
+    """Validated storage settings; build it with a `for_*` or `from_environment` constructor.
+
+    `StorageConfig(mode=StorageMode.PROD, database_url="postgresql://...", min_connections=10)`
+    works too; `model_validate(data, context={"variables": {"min_connections": "DB_POOL_SIZE"}})`
+    names the environment variable a field came from in its error messages.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     mode: StorageMode = StorageMode.DEV
-    database_url: str | None = None
+    database_url: SecretStr | None = Field(default=None, validate_default=True)
     min_connections: int = DEFAULT_MIN_CONNECTIONS
     max_connections: int = DEFAULT_MIN_CONNECTIONS + DEFAULT_MAX_OVERFLOW
     connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT
     pool_recycle: float = DEFAULT_POOL_RECYCLE
     db_schema: str = DEFAULT_DB_SCHEMA
 
-    def __init__(
-        self,
-        mode: StorageMode | str = StorageMode.DEV,
-        database_url: str | None = None,
-        min_connections: int = DEFAULT_MIN_CONNECTIONS,
-        max_connections: int = DEFAULT_MIN_CONNECTIONS + DEFAULT_MAX_OVERFLOW,
-        connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT,
-        pool_recycle: float = DEFAULT_POOL_RECYCLE,
-        db_schema: str = DEFAULT_DB_SCHEMA,
-        *,
-        _sources: Mapping[str, str] | None = None,
-    ) -> None:
-        src = {
-            "mode": "mode",
-            "database_url": "database_url",
-            "min_connections": "min_connections",
-            "max_connections": "max_connections",
-            "connection_timeout": "connection_timeout",
-            "pool_recycle": "pool_recycle",
-            "db_schema": "db_schema",
-            **(_sources or {}),
-        }
-        mode = StorageMode.parse(mode, src["mode"])
-        if mode is StorageMode.PROD:
-            database_url = _validate_url(database_url, src["database_url"])
-        elif database_url is not None:
-            database_url = _validate_url(database_url, src["database_url"])
-        min_connections = _whole_number(min_connections, src["min_connections"], 0)
-        max_connections = _whole_number(max_connections, src["max_connections"], 1)
-        if min_connections > max_connections:
+    def __init__(self, **settings: Any) -> None:
+        with _as_configuration_error():
+            super().__init__(**settings)
+
+    # Only wraps pydantic's own __init__: marked as such, `model_validate` keeps validating
+    # directly (with its context) instead of calling this method.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        """Pydantic's `model_validate`, raising `ConfigurationError` instead of `ValidationError`."""
+        with _as_configuration_error():
+            return super().model_validate(obj, **options)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        """Pydantic's `model_validate_json`, raising `ConfigurationError` instead of `ValidationError`."""
+        with _as_configuration_error():
+            return super().model_validate_json(json_data, **options)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        with _as_configuration_error():
+            super().__setattr__(name, value)
+
+    # -- validation --------------------------------------------------------
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _parse_mode(cls, value: object, info: ValidationInfo) -> StorageMode:
+        return StorageMode.parse(value, _source(info))
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_url(cls, value: object, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("mode") is not StorageMode.PROD:
+            return None
+        return _validate_url(value, _source(info))
+
+    @field_validator("min_connections", mode="before")
+    @classmethod
+    def _check_min(cls, value: object, info: ValidationInfo) -> int:
+        return _whole_number(value, _source(info), 0)
+
+    @field_validator("max_connections", mode="before")
+    @classmethod
+    def _check_max(cls, value: object, info: ValidationInfo) -> int:
+        return _whole_number(value, _source(info), 1)
+
+    @field_validator("connection_timeout", "pool_recycle", mode="before")
+    @classmethod
+    def _check_seconds(cls, value: object, info: ValidationInfo) -> float:
+        return _seconds(value, _source(info))
+
+    @field_validator("db_schema", mode="before")
+    @classmethod
+    def _check_schema(cls, value: object, info: ValidationInfo) -> str:
+        if not isinstance(value, str) or not _SCHEMA_NAME.fullmatch(value):
             raise ConfigurationError(
-                f"{src['min_connections']}={min_connections} is more than "
-                f"{src['max_connections']}={max_connections}; the minimum pool size "
-                "cannot exceed the maximum"
-            )
-        if not isinstance(db_schema, str) or not _SCHEMA_NAME.fullmatch(db_schema):
-            raise ConfigurationError(
-                f"{src['db_schema']}={db_schema!r} is not a schema name; use letters, digits "
+                f"{_source(info)}={_shown(value)} is not a schema name; use letters, digits "
                 "and underscores, starting with a letter or underscore (at most 63)"
             )
-        super().__init__(
-            mode=mode,
-            database_url=database_url,
-            min_connections=min_connections,
-            max_connections=max_connections,
-            connection_timeout=_seconds(connection_timeout, src["connection_timeout"]),
-            pool_recycle=_seconds(pool_recycle, src["pool_recycle"]),
-            db_schema=db_schema,
-        )
+        return value
+
+    @model_validator(mode="after")
+    def _check_pool_bounds(self, info: ValidationInfo) -> Self:
+        if self.min_connections > self.max_connections:
+            variables: Mapping[str, str] = (info.context or {}).get("variables", {})
+            low = variables.get("min_connections", "min_connections")
+            high = variables.get("max_connections", "max_connections")
+            raise ConfigurationError(
+                f"{low}={self.min_connections} is more than {high}={self.max_connections}; "
+                f"the minimum pool size cannot exceed the maximum: lower {low} or raise {high}"
+            )
+        return self
 
     # -- constructors ------------------------------------------------------
 
@@ -250,49 +331,44 @@ class StorageConfig(BaseModel):
         `mode` and `database_url`, when given, take precedence over the environment.
         """
         env = os.environ if env is None else env
-        sources: dict[str, str] = {}
         if mode is None:
-            mode, variable = cls.detect_mode(env)
-            sources["mode"] = variable or "mode"
+            mode, _ = cls.detect_mode(env)
         mode = StorageMode.parse(mode)
         if mode is not StorageMode.PROD:
-            return cls(mode=mode, _sources=sources)
+            return cls(mode=mode)
+        data: dict[str, object] = {"mode": mode, "database_url": database_url}
+        variables = {
+            **_ENVIRONMENT_FIELDS,
+            "min_connections": "DB_POOL_SIZE",
+            "max_connections": "DB_POOL_SIZE + DB_POOL_MAX_OVERFLOW",
+        }
         if database_url is None:
-            database_url = env.get("DATABASE_URL")
-            sources["database_url"] = "DATABASE_URL"
+            data["database_url"] = env.get("DATABASE_URL")
+            variables["database_url"] = "DATABASE_URL"
         size = _whole_number(env.get("DB_POOL_SIZE", DEFAULT_MIN_CONNECTIONS), "DB_POOL_SIZE", 0)
         overflow = _whole_number(env.get("DB_POOL_MAX_OVERFLOW", DEFAULT_MAX_OVERFLOW), "DB_POOL_MAX_OVERFLOW", 0)
         if size + overflow < 1:
             raise ConfigurationError(
                 "DB_POOL_SIZE + DB_POOL_MAX_OVERFLOW must allow at least one connection; raise DB_POOL_MAX_OVERFLOW"
             )
-        sources.update(
-            connection_timeout="DB_CONNECTION_TIMEOUT",
-            pool_recycle="DB_POOL_RECYCLE",
-            db_schema="AQE_DB_SCHEMA",
-        )
-        return cls(
-            mode=mode,
-            database_url=database_url,
-            min_connections=size,
-            max_connections=size + overflow,
-            connection_timeout=env.get("DB_CONNECTION_TIMEOUT", DEFAULT_CONNECTION_TIMEOUT),
-            pool_recycle=env.get("DB_POOL_RECYCLE", DEFAULT_POOL_RECYCLE),
-            db_schema=env.get("AQE_DB_SCHEMA", DEFAULT_DB_SCHEMA),
-            _sources=sources,
-        )
+        data.update(min_connections=size, max_connections=size + overflow)
+        data.update({field: env[name] for field, name in _ENVIRONMENT_FIELDS.items() if name in env})
+        return cls.model_validate(data, context={"variables": variables})
 
     # -- reading -----------------------------------------------------------
 
     @property
     def safe_database_url(self) -> str | None:
         """The database URL with its password masked, for display."""
-        return None if self.database_url is None else redact_url(self.database_url)
+        return None if self.database_url is None else redact_url(self.database_url.get_secret_value())
 
     def get_description(self) -> str:
         """One human sentence describing the mode and backend (no password)."""
         if self.mode is StorageMode.DEV:
-            return "Development mode: in-process memory bound to the orchestrator's LionAGI Session (zero setup, not persistent)"
+            return (
+                "Development mode: in-process memory bound to the orchestrator's LionAGI Session "
+                "(zero setup, not persistent)"
+            )
         if self.mode is StorageMode.TEST:
             return "Testing mode: in-process memory isolated per orchestrator (fast, independent tests, not persistent)"
         return (
@@ -304,16 +380,12 @@ class StorageConfig(BaseModel):
     @property
     def location(self) -> str:
         """`host:port/database` of the database URL, with libpq's defaults; never the password."""
-        parts = urlsplit(self.database_url or "")
+        parts = urlsplit("" if self.database_url is None else self.database_url.get_secret_value())
         query = parse_qs(parts.query)
         host = parts.hostname or query.get("host", ["localhost"])[0]
         port = parts.port or query.get("port", ["5432"])[0]
         database = parts.path.lstrip("/") or query.get("dbname", [parts.username or "postgres"])[0]
         return f"{host}:{port}/{database}"
-
-    def __repr_args__(self) -> Any:
-        for name, value in super().__repr_args__():
-            yield name, (self.safe_database_url if name == "database_url" else value)
 
     def __str__(self) -> str:
         return self.get_description()

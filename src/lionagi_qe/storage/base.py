@@ -56,10 +56,10 @@ class MemoryBackend(ABC):
 
     # -- lifecycle ---------------------------------------------------------
 
-    async def connect(self) -> None:
+    async def connect(self) -> None:  # noqa: B027 - a no-op unless the backend needs it
         """Open connections and prepare storage; idempotent."""
 
-    async def disconnect(self) -> None:
+    async def disconnect(self) -> None:  # noqa: B027 - a no-op unless the backend needs it
         """Release connections; idempotent. In-process data stays until the object is dropped."""
 
     async def health(self) -> dict[str, Any]:
@@ -218,10 +218,10 @@ class MemoryBackend(ABC):
         """
         return Watch(self, validate_prefix(prefix))
 
-    async def _start_watching(self) -> None:
+    async def _start_watching(self) -> None:  # noqa: B027 - a no-op unless the backend needs it
         """Hook for backends that must open a listener before the first watch."""
 
-    async def _stop_watching(self) -> None:
+    async def _stop_watching(self) -> None:  # noqa: B027 - a no-op unless the backend needs it
         """Hook called when the last watch closes."""
 
     def _publish(self, key: str) -> None:

@@ -1,4 +1,4 @@
-"""Connections of the PostgreSQL backend: the pool, quick reuse, retries and clear errors.
+"""Connections of the PostgreSQL backend: the pool, retries and clear errors.
 
     conns = PgConnections(config, configure=setup_types)
     first = await conns.connect_direct()    # fails within connection_timeout, naming host:port
@@ -12,16 +12,17 @@ taken and `op` is called again with `retrying=True`, until
 `connection_timeout` has passed; writes use the flag to look up whether
 their first attempt committed before doing it again.
 
-Connections come from a psycopg_pool `AsyncConnectionPool`, which checks
-each one with a round trip before handing it out. A connection just used is
-kept aside for up to a second and handed out again after a non-blocking look
-at its socket (a connection the server closed reads as closed at once), so a
-busy backend pays the check round trip about once a second, not on every call.
+Connections come from a psycopg_pool `AsyncConnectionPool`, through a
+`HoldAside` that keeps the one just used for the next call (see
+pg_hold_aside). Retries and reconnections are logged on
+`lionagi_qe.storage.pg_connections`, naming the server as host:port/database
+and never the password.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 from collections.abc import Awaitable, Callable
@@ -30,20 +31,18 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.errors import ConfigurationError, PoolExhaustedError, StorageConnectionError, StorageError
+from lionagi_qe.storage.pg_hold_aside import HOLD_MAX_SECONDS, HoldAside
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Operation = Callable[[psycopg.AsyncConnection[Any], bool], Awaitable[T]]
 Configure = Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]
 
-HOLD_IDLE_SECONDS = 1.0
-"""How long a connection just used stays aside for the next call before going back to the pool."""
-HOLD_MAX_SECONDS = 30.0
-"""After this long out of the pool (or `pool_recycle`, if shorter) a connection goes back, to be recycled."""
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin shutdown, crash shutdown, starting up
 _RETRY_PAUSE = 0.05
 
@@ -57,7 +56,7 @@ def connection_lost(exc: psycopg.OperationalError) -> bool:
 
 
 class PgConnections:
-    """The pool of one `PostgresMemory`, with reuse, retry and error mapping (see module doc)."""
+    """The pool of one `PostgresMemory`, with retry and error mapping (see module doc)."""
 
     def __init__(self, config: StorageConfig, configure: Configure) -> None:
         if config.database_url is None:
@@ -66,17 +65,14 @@ class PgConnections:
                 "StorageConfig.for_production('postgresql://user:password@host:5432/db')"
             )
         self.config = config
-        self.url = config.database_url
+        self.url = config.database_url.get_secret_value()
         self.timeout = config.connection_timeout
         self.target = config.location
         self._secret = self._password(self.url)
         self._kwargs = _connection_kwargs(self.url, config)
-        self._hold_max = min(HOLD_MAX_SECONDS, config.pool_recycle)
         self._configure = configure
         self.pool: AsyncConnectionPool[Any] | None = None
-        self._idle: list[tuple[psycopg.AsyncConnection[Any], float]] = []
-        self._taken_at: dict[psycopg.AsyncConnection[Any], float] = {}
-        self._reaper: asyncio.Task[None] | None = None
+        self._held: HoldAside | None = None
 
     @staticmethod
     def _password(url: str) -> str | None:
@@ -125,21 +121,18 @@ class PgConnections:
                 f"{config.min_connections} minimum connections within {self.timeout:g}s; "
                 "lower DB_POOL_SIZE or raise the server's max_connections"
             ) from None
+        self._held = HoldAside(
+            self.pool, target=self.target, max_out_seconds=min(HOLD_MAX_SECONDS, config.pool_recycle)
+        )
 
     async def close(self) -> None:
-        """Return the connections kept aside and close the pool; idempotent."""
+        """Return the connections held aside and close the pool; idempotent."""
         pool, self.pool = self.pool, None
-        if self._reaper is not None:
-            self._reaper.cancel()
-            await asyncio.gather(self._reaper, return_exceptions=True)
-            self._reaper = None
-        idle, self._idle = self._idle, []
-        self._taken_at.clear()
-        if pool is None:
-            return
-        for conn, _ in idle:
-            await pool.putconn(conn)
-        await pool.close()
+        held, self._held = self._held, None
+        if held is not None:
+            await held.close()
+        if pool is not None:
+            await pool.close()
 
     def stats(self) -> dict[str, int]:
         """Pool figures: min, max, size (open), available (idle), waiting (callers queued)."""
@@ -156,7 +149,7 @@ class PgConnections:
             "min": stats["pool_min"],
             "max": stats["pool_max"],
             "size": stats["pool_size"],
-            "available": stats["pool_available"] + len(self._idle),
+            "available": stats["pool_available"] + len(self._held or ()),
             "waiting": stats["requests_waiting"],
         }
 
@@ -164,25 +157,36 @@ class PgConnections:
 
     async def run(self, op: Operation[T], *, what: str) -> T:
         """Run `op(conn, retrying)`, again on a new connection if this one is lost (see module doc)."""
-        retrying = False
+        attempts = 0
         deadline = 0.0
         while True:
-            pool = self.pool
-            if pool is None:
+            held = self._held
+            if held is None:
                 raise not_connected()
             try:
-                conn = await self._take_idle(pool) or await self._getconn(pool, deadline if retrying else None)
+                conn = await self._getconn(held, deadline if attempts else None)
                 try:
-                    return await op(conn, retrying)
+                    result = await op(conn, attempts > 0)
                 finally:
-                    await self._release(pool, conn)
+                    await held.putconn(conn)
             except PoolTimeout:
-                raise self._no_connection(what, retrying) from None
+                raise self._no_connection(what, attempts > 0) from None
             except psycopg.OperationalError as exc:
                 if not connection_lost(exc):
                     raise self.rejected(exc, what) from None
-                if not retrying:
-                    retrying, deadline = True, monotonic() + self.timeout
+                if not attempts:
+                    deadline = monotonic() + self.timeout
+                    log.warning(
+                        "lost the connection to PostgreSQL at %s while trying to %s (%s); "
+                        "retrying on another connection for up to %gs",
+                        self.target,
+                        what,
+                        self.reason(exc),
+                        self.timeout,
+                    )
+                else:
+                    log.debug("retry %d to %s failed: %s", attempts, what, self.reason(exc))
+                attempts += 1
                 if monotonic() >= deadline:
                     raise StorageConnectionError(
                         f"lost the connection to PostgreSQL at {self.target} while trying to {what} "
@@ -193,57 +197,20 @@ class PgConnections:
                 await asyncio.sleep(_RETRY_PAUSE)
             except psycopg.Error as exc:
                 raise self.rejected(exc, what) from None
+            else:
+                if attempts:
+                    log.info(
+                        "reconnected to PostgreSQL at %s: %s went through on retry %d", self.target, what, attempts
+                    )
+                return result
 
-    async def _getconn(self, pool: AsyncConnectionPool[Any], deadline: float | None) -> psycopg.AsyncConnection[Any]:
+    @staticmethod
+    async def _getconn(held: HoldAside, deadline: float | None) -> psycopg.AsyncConnection[Any]:
         timeout = None if deadline is None else max(0.001, deadline - monotonic())
         try:
-            conn = await pool.getconn(timeout)
+            return await held.getconn(timeout)
         except PoolClosed:
             raise not_connected() from None
-        self._taken_at[conn] = monotonic()
-        return conn
-
-    async def _take_idle(self, pool: AsyncConnectionPool[Any]) -> psycopg.AsyncConnection[Any] | None:
-        while self._idle:
-            conn, _ = self._idle.pop()
-            if _still_open(conn):
-                return conn
-            self._taken_at.pop(conn, None)
-            await pool.putconn(conn)
-        return None
-
-    async def _release(self, pool: AsyncConnectionPool[Any], conn: psycopg.AsyncConnection[Any]) -> None:
-        now = monotonic()
-        pgconn = conn.pgconn
-        reusable = (
-            self.pool is pool
-            and pgconn.status == ConnStatus.OK
-            and pgconn.transaction_status == TransactionStatus.IDLE
-            and now - self._taken_at.get(conn, 0.0) < self._hold_max
-        )
-        if reusable:
-            self._idle.append((conn, now))
-            if self._reaper is None:
-                self._reaper = asyncio.create_task(self._reap(), name="aqe-pg-idle-return")
-            return
-        self._taken_at.pop(conn, None)
-        await pool.putconn(conn)
-
-    async def _reap(self) -> None:
-        try:
-            while True:
-                await asyncio.sleep(HOLD_IDLE_SECONDS / 2)
-                pool = self.pool
-                if pool is None or not self._idle:
-                    return
-                cutoff = monotonic() - HOLD_IDLE_SECONDS
-                done = [conn for conn, since in self._idle if since <= cutoff]
-                self._idle = [(conn, since) for conn, since in self._idle if since > cutoff]
-                for conn in done:
-                    self._taken_at.pop(conn, None)
-                    await pool.putconn(conn)
-        finally:
-            self._reaper = None
 
     # -- errors ------------------------------------------------------------
 
@@ -303,12 +270,3 @@ def not_connected() -> StorageConnectionError:
         "(or `await memory.connect()`) before using production memory"
     )
 
-
-def _still_open(conn: psycopg.AsyncConnection[Any]) -> bool:
-    """Non-blocking: read what the server sent while idle; False if it closed the connection."""
-    pgconn = conn.pgconn
-    try:
-        pgconn.consume_input()
-    except psycopg.OperationalError:
-        return False
-    return pgconn.status == ConnStatus.OK and pgconn.transaction_status == TransactionStatus.IDLE

@@ -265,7 +265,8 @@ class PostgresMemory(MemoryBackend):
             "ttl": _ttl(ttl),
             "expected": expected_version,
         }
-        return await self._write(name, params, "compare-and-set a value")
+        version: int | None = await self._write(name, params, "compare-and-set a value")
+        return version
 
     # -- watching ----------------------------------------------------------
 

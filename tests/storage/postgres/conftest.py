@@ -18,11 +18,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
+
 from helpers.embedded_postgres import import_pgserver
 from helpers.postgres import CutProxy, OwnServer
-
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.storage.postgres import PostgresMemory
+
 
 @pytest.fixture
 async def pg_memory(pg_config: StorageConfig) -> AsyncIterator[PostgresMemory]:

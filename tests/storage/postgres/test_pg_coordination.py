@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from helpers.postgres import production_config, start_together, worker_command, worker_env
 
+from helpers.postgres import production_config, start_together, worker_command, worker_env
 from lionagi_qe.storage.postgres import PostgresMemory
 from lionagi_qe.storage.postgres_schema import channel_name
 

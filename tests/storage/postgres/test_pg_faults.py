@@ -10,8 +10,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from helpers.postgres import CutProxy, OwnServer, production_config, wait_until_async
 
+from helpers.postgres import CutProxy, OwnServer, production_config, wait_until_async
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.errors import PoolExhaustedError, StorageConnectionError
 from lionagi_qe.storage.postgres import PostgresMemory

@@ -11,8 +11,8 @@ import threading
 from typing import Any
 
 import psycopg
-from helpers.postgres import worker_command, worker_env
 
+from helpers.postgres import worker_command, worker_env
 from lionagi_qe.storage.postgres import PostgresMemory
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from helpers import guide_samples as guide
 import psycopg
 import pytest
-from helpers.postgres import STORAGE_VARIABLES, run_guide_sample, run_worker, wait_until_async, worker_env
 from psycopg_pool import AsyncConnectionPool
 
+from helpers import guide_samples as guide
+from helpers.postgres import STORAGE_VARIABLES, run_guide_sample, run_worker, wait_until_async, worker_env
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.storage.postgres import PostgresMemory

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from helpers.postgres import production_config, start_together, worker_command, worker_env
 
+from helpers.postgres import production_config, start_together, worker_command, worker_env
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.errors import StorageError
-from lionagi_qe.storage.pg_sql import read_sql
 from lionagi_qe.storage.postgres import PostgresMemory
 from lionagi_qe.storage.postgres_schema import channel_name, latest_version, lock_key, migrations
-
-SQL_DIR = Path(__file__).resolve().parents[3] / "src" / "lionagi_qe" / "storage" / "sql"
 
 
 def applied(db: psycopg.Connection[Any], schema: str) -> list[tuple[int, str]]:
@@ -110,9 +106,3 @@ def test_channel_names_fit_postgres_identifiers() -> None:
     assert len(channel_name(long_a)) <= 63
     assert channel_name(long_a) != channel_name(long_b)
 
-
-def test_sql_files_take_values_only_as_parameters() -> None:
-    for path in SQL_DIR.glob("*.sql"):
-        text = read_sql("sql", path.stem)
-        assert set(re.findall(r"\{(\w*)\}", text)) <= {"schema"}, path.name
-        assert "%" not in re.sub(r"%\(\w+\)[sb]", "", text), f"{path.name}: values go in as %(name)s parameters"

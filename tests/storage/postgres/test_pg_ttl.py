@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
-from helpers.postgres import wait_until_async
 
+from helpers.postgres import wait_until_async
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.storage.postgres import MAX_TTL_SECONDS, PostgresMemory

@@ -9,8 +9,8 @@ from typing import Any
 import psycopg
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from helpers.json_values import typed
 
+from helpers.json_values import typed
 from lionagi_qe.storage import SessionMemory
 from lionagi_qe.storage.postgres import PostgresMemory
 

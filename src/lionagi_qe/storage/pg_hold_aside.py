@@ -1,0 +1,139 @@
+"""A connection just used, held aside for the next call instead of going back to the pool.
+
+    held = HoldAside(pool, target="db:5432/qe", max_out_seconds=30)
+    conn = await held.getconn(timeout=10)   # a held connection still open, else one from the pool
+    ...                                     # use it (autocommit)
+    await held.putconn(conn)                # held for up to a second, or back to the pool
+    await held.close()                      # every held connection back to the pool
+
+psycopg_pool checks each connection with a round trip before handing it out.
+A connection held here is handed out again after a non-blocking look at its
+socket instead (a connection the server closed reads as closed at once), so a
+busy backend pays that round trip about once a second, not on every call.
+Held connections go back to the pool after `idle_seconds` unused, and any
+connection out of the pool for `max_out_seconds` goes back when released, so
+the pool still recycles it. Connections found closed are discarded (logged on
+`lionagi_qe.storage.pg_hold_aside`, naming the server, never the URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from time import monotonic
+from typing import Any
+
+import psycopg
+from psycopg.pq import ConnStatus, TransactionStatus
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger(__name__)
+
+HOLD_IDLE_SECONDS = 1.0
+"""How long a connection just used stays aside for the next call before going back to the pool."""
+HOLD_MAX_SECONDS = 30.0
+"""After this long out of the pool a connection goes back when released, to be checked and recycled there."""
+
+Connection = psycopg.AsyncConnection[Any]
+
+
+def idle_and_healthy(conn: Connection) -> bool:
+    """True if `conn` is open as far as libpq knows and not inside a transaction."""
+    pgconn = conn.pgconn
+    return pgconn.status == ConnStatus.OK and pgconn.transaction_status == TransactionStatus.IDLE
+
+
+def still_open(conn: Connection) -> bool:
+    """Non-blocking: read what the server sent while `conn` was idle; False if it closed the connection."""
+    try:
+        conn.pgconn.consume_input()
+    except psycopg.OperationalError:
+        return False
+    return idle_and_healthy(conn)
+
+
+class HoldAside:
+    """Connections of `pool` held for the next call (see module doc); one event loop, no locks needed."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[Any],
+        *,
+        target: str,
+        max_out_seconds: float = HOLD_MAX_SECONDS,
+        idle_seconds: float = HOLD_IDLE_SECONDS,
+    ) -> None:
+        self.pool = pool
+        self.target = target
+        self.max_out_seconds = max_out_seconds
+        self.idle_seconds = idle_seconds
+        self._held: list[tuple[Connection, float]] = []
+        self._taken_at: dict[Connection, float] = {}
+        self._reaper: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __repr__(self) -> str:
+        return f"<HoldAside {self.target} held={len(self._held)} closed={self._closed}>"
+
+    async def getconn(self, timeout: float | None = None) -> Connection:
+        """The most recently held connection that is still open, else one from the pool within `timeout`."""
+        while self._held:
+            conn, since = self._held.pop()
+            if still_open(conn):
+                return conn
+            log.warning(
+                "discarding a connection to PostgreSQL at %s: the server closed it while it was held for %.1fs",
+                self.target,
+                monotonic() - since,
+            )
+            await self._give_back(conn)
+        fresh: Connection = await self.pool.getconn(timeout)
+        self._taken_at[fresh] = monotonic()
+        return fresh
+
+    async def putconn(self, conn: Connection) -> None:
+        """Hold `conn` for the next call if it is idle, healthy and not out too long; else back to the pool."""
+        now = monotonic()
+        if self._closed or not idle_and_healthy(conn):
+            await self._give_back(conn)
+            return
+        if now - self._taken_at.get(conn, 0.0) >= self.max_out_seconds:
+            log.debug("returning a connection to PostgreSQL at %s to the pool, to be recycled", self.target)
+            await self._give_back(conn)
+            return
+        self._held.append((conn, now))
+        if self._reaper is None:
+            self._reaper = asyncio.create_task(self._reap(), name="aqe-pg-hold-aside")
+
+    async def close(self) -> None:
+        """Return every held connection to the pool; later `putconn` calls return theirs directly. Idempotent."""
+        self._closed = True
+        reaper, self._reaper = self._reaper, None
+        if reaper is not None:
+            reaper.cancel()
+            await asyncio.gather(reaper, return_exceptions=True)
+        held, self._held = self._held, []
+        for conn, _ in held:
+            await self._give_back(conn)
+
+    async def _give_back(self, conn: Connection) -> None:
+        """To the pool, which checks it and discards it if broken."""
+        self._taken_at.pop(conn, None)
+        await self.pool.putconn(conn)
+
+    async def _reap(self) -> None:
+        """Every half `idle_seconds`: the connections held for `idle_seconds` go back to the pool."""
+        try:
+            while self._held:
+                await asyncio.sleep(self.idle_seconds / 2)
+                cutoff = monotonic() - self.idle_seconds
+                done = [conn for conn, since in self._held if since <= cutoff]
+                self._held = [(conn, since) for conn, since in self._held if since > cutoff]
+                for conn in done:
+                    await self._give_back(conn)
+        finally:
+            if self._reaper is asyncio.current_task():
+                self._reaper = None

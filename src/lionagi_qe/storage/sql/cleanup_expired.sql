@@ -1,1 +1,0 @@
-DELETE FROM {schema}.memory WHERE expires_at <= now()

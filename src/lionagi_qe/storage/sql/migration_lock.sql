@@ -1,1 +1,0 @@
-SELECT set_config('lock_timeout', %(lock_timeout)s, true), pg_advisory_xact_lock(%(lock)s)

@@ -1,5 +1,0 @@
-CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
-    version    integer PRIMARY KEY,
-    name       text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-)

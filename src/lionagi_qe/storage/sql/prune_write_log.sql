@@ -1,1 +1,0 @@
-DELETE FROM {schema}.write_log WHERE written_at < now() - make_interval(secs => %(keep)s)

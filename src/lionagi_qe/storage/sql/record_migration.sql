@@ -1,1 +1,0 @@
-INSERT INTO {schema}.schema_migrations (version, name) VALUES (%(version)s, %(name)s)

@@ -1,2 +1,0 @@
-SELECT value, version FROM {schema}.memory
-WHERE key = %(key)s AND (expires_at IS NULL OR expires_at > now())

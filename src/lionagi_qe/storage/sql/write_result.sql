@@ -1,1 +1,0 @@
-SELECT result FROM {schema}.write_log WHERE token = %(token)s
