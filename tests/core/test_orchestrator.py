@@ -14,7 +14,7 @@ from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.memory import QEMemory
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.core.router import ModelRouter, TaskComplexity
-from lionagi_qe.core.task import AgentResult, QETask, ResultError
+from lionagi_qe.core.task import AgentResult, QETask, ResultError, new_run_id
 from lionagi_qe.errors import AgentError, ConfigurationError
 from lionagi_qe.storage import SessionMemory
 
@@ -181,3 +181,8 @@ def test_router_builds_and_caches_an_imodel_from_the_environment() -> None:
     assert router.get_model("test-generation") is model
     assert model.model_name == "local-model"
     assert "sk-secret-123" not in repr(router)
+
+
+def test_run_ids_made_in_one_second_sort_in_the_order_made() -> None:
+    made = [new_run_id() for _ in range(200)]
+    assert made == sorted(made) and len(set(made)) == len(made)

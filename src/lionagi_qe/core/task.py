@@ -16,8 +16,11 @@ from pydantic import BaseModel, Field
 
 
 def new_run_id() -> str:
-    """A sortable, unique run id: UTC timestamp plus a random suffix (the latest run sorts last)."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    """A sortable, unique run id: UTC timestamp to the microsecond plus a random suffix (the latest run sorts last).
+
+    Two runs started within the same second still sort in the order they started.
+    """
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + uuid.uuid4().hex[:6]
 
 
 class QETask(BaseModel):
