@@ -46,3 +46,7 @@ class AgentError(QEError):
 
 class TargetProjectError(QEError):
     """The project given to `aqe run` cannot be analysed as it is."""
+
+
+class ModelCallError(QEError):
+    """A model was not asked, or did not answer usably (timeout, connection, budget spent, endpoint stopped)."""

@@ -50,30 +50,43 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-Responder = Callable[[dict[str, Any]], "str | None"]
+Responder = Callable[[dict[str, Any]], "str | int | None"]
+CHAT_PATH = "/v1/chat/completions"
 
 
 class OpenAIStub:
     """An OpenAI-compatible chat completions server on 127.0.0.1; `respond(body)` gives the reply text.
 
-    A responder returning None makes the server hold the request for `hold` seconds (a timeout).
-    Every request body is kept in `requests`.
+    A responder returning None makes the server hold the request for `hold` seconds (a timeout);
+    one returning an int answers with that HTTP status and an error body. Every request body is
+    kept in `requests`, its path in `paths` and its headers in `headers`; only POST
+    /v1/chat/completions is answered (404 elsewhere).
     """
 
     def __init__(self, respond: Responder, hold: float = 5.0) -> None:
         self.respond = respond
         self.hold = hold
         self.requests: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                stub.paths.append(self.path)
+                stub.headers.append({name.lower(): value for name, value in self.headers.items()})
+                if self.path != CHAT_PATH:
+                    self._send(404, {"error": {"message": f"no route {self.path}", "code": 404}})
+                    return
                 stub.requests.append(body)
                 text = stub.respond(body)
                 if text is None:
                     time.sleep(stub.hold)
                     text = "too late"
+                if isinstance(text, int):
+                    self._send(text, {"error": {"message": f"stub says {text}", "code": text}})
+                    return
                 reply = {
                     "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body.get("model"),
                     "choices": [
@@ -81,9 +94,12 @@ class OpenAIStub:
                     ],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
-                data = json.dumps(reply).encode()
+                self._send(200, reply)
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
@@ -101,6 +117,11 @@ class OpenAIStub:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    @property
+    def address(self) -> str:
+        """'http://127.0.0.1:PORT', the server's root (no /v1)."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def model(self, name: str = "stub-model") -> Any:
         """LionAGI's real iModel on this server, built by ModelRouter as `aqe` builds it."""

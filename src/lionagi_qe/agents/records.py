@@ -117,6 +117,8 @@ class GeneratedRecord(JsonRecord):
     notes: list[str]
     coverage_before: dict[str, Any]
     coverage_after: dict[str, Any]
+    model_calls: dict[str, Any] | None = None
+    """The model's requests, answers, failures, LionAGI's retries and each gap's attempts (None offline)."""
 
 
 @dataclass

@@ -53,6 +53,11 @@ class RunContext:
     max_flaky: int = _GATE.max_flaky
     wait_timeout: float = 30.0
     """Seconds the quality gate waits for the coverage report of an analyzer running alongside."""
+    budget: float = 60.0
+    llm_attempts: int = 3
+    """Replies the model may give per gap, each after feedback on the one before (failures, lines missed)."""
+    llm_concurrency: int = 4
+    """Gaps the model works on at once."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:

@@ -1,6 +1,7 @@
 """The prompt that asks a model for tests of one gap, and the parser of its reply.
 
-    prompt = build_prompt(gap, project)       # source, signature, docstring, uncovered lines, an example test
+    prompt = build_prompt(gap, project)       # source, signature, docstring, uncovered lines, the project
+                                              # functions it calls, an example test
     source = parse_reply(reply_text)          # the test module, or MalformedReply
 
 The reply must hold one Python code block (or bare code) that parses and
@@ -15,6 +16,8 @@ import re
 from pathlib import Path
 
 from lionagi_qe.analysis.call_synthesis import find_function
+from lionagi_qe.analysis.callees import called_sources
+from lionagi_qe.analysis.coverage_report import Arc
 from lionagi_qe.analysis.gaps import Gap
 from lionagi_qe.analysis.project import TargetProject
 
@@ -56,6 +59,26 @@ def example_test(project: TargetProject, gap: Gap) -> str | None:
     return None if best is None else best[1]
 
 
+def describe_missing(lines: list[str], missing_lines: list[int], missing_branches: list[Arc]) -> tuple[str, str]:
+    """('  line 33: raise ...' one a line, '  line 32 -> line 33: `if ...` never took this way' one a line)."""
+    uncovered = "\n".join(f"  line {n}: {lines[n - 1].strip()}" for n in missing_lines if 0 < n <= len(lines))
+    branches = "\n".join(
+        f"  line {a} -> {'exit' if b < 0 else f'line {b}'}: `{lines[a - 1].strip()}` never took this way"
+        for a, b in missing_branches
+        if 0 < a <= len(lines)
+    )
+    return uncovered, branches
+
+
+def callees_section(gap: Gap, project: TargetProject) -> str:
+    """The sources of the project functions the gap calls, as a prompt section ('' if none)."""
+    found = called_sources(gap, project)
+    if not found:
+        return ""
+    blocks = "\n\n".join(f"# {ident}\n{source}" for ident, source in found)
+    return f"Project functions it calls (for the values they return or raise):\n```python\n{blocks}\n```\n\n"
+
+
 def build_prompt(gap: Gap, project: TargetProject) -> str:
     """The instruction for one gap: everything the model needs, nothing else."""
     source = Path(gap.path).read_text(encoding="utf-8")
@@ -66,12 +89,7 @@ def build_prompt(gap: Gap, project: TargetProject) -> str:
         function_source = "\n".join(lines[node.decorator_list[0].lineno - 1 : gap.end_lineno])
     signature = signature_of(node) if node is not None else gap.qualname
     docstring = (ast.get_docstring(node) if node is not None else None) or "(none)"
-    uncovered = "\n".join(f"  line {n}: {lines[n - 1].strip()}" for n in gap.missing_lines if 0 < n <= len(lines))
-    branches = "\n".join(
-        f"  line {a} -> {'exit' if b < 0 else f'line {b}'}: `{lines[a - 1].strip()}` never took this way"
-        for a, b in gap.missing_branches
-        if 0 < a <= len(lines)
-    )
+    uncovered, branches = describe_missing(lines, gap.missing_lines, gap.missing_branches)
     importable = gap.qualname.split(".")[0]
     how = f"from {gap.module} import {importable}"
     if owner is not None:
@@ -85,6 +103,7 @@ def build_prompt(gap: Gap, project: TargetProject) -> str:
         f"Source:\n```python\n{function_source}\n```\n\n"
         f"Uncovered lines:\n{uncovered or '  (none)'}\n"
         f"Uncovered branches:\n{branches or '  (none)'}\n\n"
+        f"{callees_section(gap, project)}"
         f"Import it with: {how}\n\n"
         f"An existing test of this project, for style:\n```python\n{example}\n```\n\n"
         "Reply with exactly one ```python code block holding a complete pytest module: its imports, "
@@ -97,14 +116,16 @@ def parse_reply(reply: str) -> str:
     """The pytest module in a model's reply; raises `MalformedReply` if there is none."""
     if not isinstance(reply, str) or not reply.strip():
         raise MalformedReply("the model returned an empty reply")
-    blocks = _FENCE.findall(reply) or [reply]
-    problem = "the reply holds no Python code"
+    fenced = _FENCE.findall(reply)
+    blocks = fenced or [reply]
+    problem = "the reply holds no ```python code block"
     for block in blocks:
         code = str(block).strip("\n")
         try:
             tree = ast.parse(code)
         except SyntaxError as exc:
-            problem = f"the code does not parse (line {exc.lineno}: {exc.msg})"
+            if fenced:
+                problem = f"the code does not parse (line {exc.lineno}: {exc.msg})"
             continue
         if any(
             isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")

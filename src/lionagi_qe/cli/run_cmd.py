@@ -75,6 +75,13 @@ def run(
     llm_timeout: float = typer.Option(
         _DEFAULT.llm_timeout, "--llm-timeout", min=1, help="Seconds to wait for each model reply."
     ),
+    llm_attempts: int = typer.Option(
+        _DEFAULT.llm_attempts, "--llm-attempts", min=1,
+        help="Model replies per gap, each after feedback on the one before (its failures, the lines it missed).",
+    ),
+    llm_concurrency: int = typer.Option(
+        _DEFAULT.llm_concurrency, "--llm-concurrency", min=1, help="Gaps the model works on at once."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."
     ),
@@ -88,7 +95,7 @@ def run(
         code_path=path, python=python, venv=venv, coverage_threshold=coverage_threshold,
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
         generate=not no_generate, max_gaps=max_gaps, output_dir=output,
-        llm_timeout=llm_timeout,
+        llm_timeout=llm_timeout, llm_attempts=llm_attempts, llm_concurrency=llm_concurrency,
     )
     report = run_async(_run(options, model, as_json))
     if as_json:
@@ -107,6 +114,7 @@ async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict
             f"--model {model_name} needs a model endpoint: "
             "set AQE_LLM_API_KEY (or OPENAI_API_KEY) or AQE_LLM_BASE_URL"
         )
+    router.check()
     orchestrator = QEOrchestrator(router=router)
     async with orchestrator:
         if quiet:
@@ -195,6 +203,11 @@ def _generation(report: dict[str, Any]) -> None:
         _print(f"[green]kept[/] {escape(kept['file'])}  ({kept['origin']}, {escape(kept['gap'])})")
     for fallback in generation["fallbacks"]:
         _print(f"[yellow]fallback[/] {escape(fallback['gap'])}: {escape(fallback['reason'])}; used the offline engine")
+    calls = generation.get("model_calls")
+    if calls:
+        line = f"model: {calls['requests']} request(s), {calls['answered']} answered"
+        line += f", {calls['retries']} retried by LionAGI"
+        _print(escape(line + (f"; {calls['stopped']}" if calls["stopped"] else "")))
 
 
 def _failing_tests(report: dict[str, Any]) -> None:

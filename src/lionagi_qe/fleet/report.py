@@ -156,6 +156,7 @@ def generation_section(results: Results) -> dict[str, Any] | None:
         "fallbacks": data.get("fallbacks", []),
         "coverage_before": data.get("coverage_before"),
         "coverage_after": data.get("coverage_after"),
+        "model_calls": data.get("model_calls"),
     }
 
 
