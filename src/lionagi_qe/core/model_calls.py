@@ -235,12 +235,16 @@ def failure_kind(exc: BaseException) -> str:
     """'timeouts', 'connection_errors' or 'server_errors' (which may stop the asking), else 'other_errors'."""
     import httpx
 
-    for link in _chain(exc):
+    chain = _chain(exc)
+    for link in chain:
         if isinstance(link, (httpx.TimeoutException, TimeoutError)):
             return "timeouts"
         if isinstance(link, (httpx.TransportError, ConnectionError)):
             return "connection_errors"
-        status = getattr(link, "status_code", None)
+    from lionagi.service.resilience import APIClientError
+
+    for link in chain:
+        status = link.status_code if isinstance(link, APIClientError) else None
         if isinstance(status, int) and (status == 429 or status >= 500):
             return "server_errors"
     return "other_errors"
