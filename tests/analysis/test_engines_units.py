@@ -115,7 +115,7 @@ def test_parse_reply_extracts_the_module(reply: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("reply", "problem"),
     [
-        ("I can't help with that.", "does not parse"),
+        ("I can't help with that.", "no ```python code block"),
         ("", "empty reply"),
         ("```python\ndef test_a(:\n```", "does not parse"),
         ("```python\ndef helper():\n    pass\n```", "no test_"),

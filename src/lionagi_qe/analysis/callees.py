@@ -101,11 +101,13 @@ def _segment(module: _Module, node: ast.FunctionDef | ast.AsyncFunctionDef | ast
 
 
 def _call_names(function: ast.AST) -> list[tuple[str | None, str]]:
-    """(receiver name or None, called name) of each call, in source order, without repeats."""
+    """(receiver name or None, called name) of each call, plain names first, each in source order, no repeats."""
+    calls = sorted(
+        (node for node in ast.walk(function) if isinstance(node, ast.Call)),
+        key=lambda node: (node.lineno, node.col_offset),
+    )
     found: dict[tuple[str | None, str], None] = {}
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls:
         if isinstance(node.func, ast.Name):
             found[(None, node.func.id)] = None
         elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,8 @@ def explain(test: str, message: str, text: str, project: TargetProject, test_fil
     headline = errors[0] if errors else (message.strip().splitlines() or [""])[0]
     frames = _frames(text)
     in_project = [f for f in frames if _inside(f.path, project.root, project.sources)]
-    in_test = [f for f in frames if (project.root / f.path).resolve() == test_file.resolve()]
+    own = test_file.resolve()
+    in_test = [replace(f, path=test_file.name) for f in frames if (project.root / f.path).resolve() == own]
     chosen = in_project or in_test
     return Failure(test, headline[:300], chosen[-1] if chosen else None)
 
