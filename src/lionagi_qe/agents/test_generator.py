@@ -129,7 +129,7 @@ class TestGeneratorAgent(BaseQEAgent):
                 try:
                     source = parse_reply(reply)
                 except MalformedReply as exc:
-                    message = loop.unusable(f"model's reply was unusable: {exc}")
+                    message = loop.unusable(str(exc))
                     continue
                 folder = job.work_dir / "llm" / f"{index:02d}-{len(loop.attempts) + 1}"
                 stem = generated_stem(gap.module, gap.qualname) + "_try"

@@ -14,6 +14,7 @@ look; the tests the loop keeps are then verified like every candidate
 from __future__ import annotations
 
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from lionagi_qe.analysis.coverage_report import Arc
@@ -52,7 +53,10 @@ def try_tests(
     tail = " | ".join((done.stdout.strip() or done.stderr.strip()).splitlines()[-3:])[:400]
     if not junit.exists():
         return Trial(False, problem=f"pytest could not run it (exit {done.returncode}): {tail}")
-    ran, failures = failures_from_junit(junit.read_text(encoding="utf-8"), project, test_file)
+    try:
+        ran, failures = failures_from_junit(junit.read_text(encoding="utf-8"), project, test_file)
+    except ET.ParseError:
+        return Trial(False, problem=f"pytest's report was cut short (exit {done.returncode}): {tail}")
     if failures:
         return Trial(False, failures)
     if ran == 0 or done.returncode != 0:

@@ -237,7 +237,7 @@ def failure_kind(exc: BaseException) -> str:
 
     chain = _chain(exc)
     for link in chain:
-        if isinstance(link, (httpx.TimeoutException, TimeoutError)):
+        if isinstance(link, (httpx.TimeoutException, TimeoutError, asyncio.TimeoutError)):
             return "timeouts"
         if isinstance(link, (httpx.TransportError, ConnectionError)):
             return "connection_errors"
