@@ -46,3 +46,11 @@ class AgentError(QEError):
 
 class TargetProjectError(QEError):
     """The project given to `aqe run` cannot be analysed as it is."""
+
+
+class ToolError(QEError):
+    """An external tool an engine runs (Bandit, pip-audit, ...) failed."""
+
+
+class ToolMissingError(ToolError):
+    """An external tool an engine needs is not installed where aqe looks for it."""
