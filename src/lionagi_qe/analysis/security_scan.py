@@ -51,8 +51,12 @@ class SecurityScan:
         return {s.lower(): sum(f["severity"] == s for f in self.findings) for s in SEVERITIES}
 
 
-def bandit_interpreter(target: Path, own: Path = AQE_PYTHON) -> Path:
-    """The interpreter to run Bandit with: the target's if it has Bandit, else `own`; raises `ToolMissingError`."""
+def bandit_interpreter(target: Path, own: Path | None = None) -> Path:
+    """The interpreter to run Bandit with: the target's if it has Bandit, else `own` (default `AQE_PYTHON`).
+
+    Raises `ToolMissingError` when neither has it.
+    """
+    own = own or AQE_PYTHON
     for python in dict.fromkeys([target, own]):
         if _has_bandit(python):
             return python
@@ -72,7 +76,7 @@ def _has_bandit(python: Path) -> bool:
     return done.returncode == 0
 
 
-def scan_sources(project: TargetProject, python: Path, work_dir: Path, own: Path = AQE_PYTHON) -> SecurityScan:
+def scan_sources(project: TargetProject, python: Path, work_dir: Path, own: Path | None = None) -> SecurityScan:
     """Run Bandit over the project's sources; see the module docstring."""
     bandit = bandit_interpreter(python, own)
     work_dir.mkdir(parents=True, exist_ok=True)
