@@ -69,7 +69,8 @@ def main() -> None:
     print(f"project: {args.project}  tests: {len(order)}  repetitions: {args.repeat} (medians, wall clock)")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:<14}: {median:6.2f}s  {median / base:5.2f}x plain   runs: {', '.join(f'{v:.2f}' for v in values)}")
+        runs = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{name:<14}: {median:6.2f}s  {median / base:5.2f}x plain   runs: {runs}")
     print(
         f"whole hunt (reruns={options.reruns}, orders={options.orders}, alone): {hunt.duration_s:.2f}s in "
         f"{hunt.processes} pytest processes = {hunt.duration_s / base:.1f} plain runs"

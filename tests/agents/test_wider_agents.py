@@ -17,6 +17,8 @@ from lionagi_qe.fleet import STANDARD_PIPELINE, build_fleet, select_agents
 from lionagi_qe.fleet.pipeline import run_stages
 
 RUN = "20260101T000000.000000Z-abcdef"
+BENCHMARK_ARGS = ["-p", "pytest_benchmark.plugin", "--benchmark-max-time=0.05"]
+"""The target's pytest arguments: plugin autoloading is off in these tests, so pytest-benchmark is named."""
 
 
 async def test_readiness_reads_mutation_and_api_contract_verdicts_by_their_keys() -> None:
@@ -89,3 +91,33 @@ def test_agent_selection_and_stages() -> None:
     assert run_stages(STANDARD_PIPELINE) == [[agent] for agent in STANDARD_PIPELINE]
     with pytest.raises(ConfigurationError, match=r"unknown agent\(s\) 'flaky' in --agents; pass 'all' or"):
         select_agents(["flaky"])
+
+
+async def test_performance_tester_reads_pytest_benchmark_results(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {
+        "src/pkg/__init__.py": "def total(n):\n    return sum(range(n))\n",
+        "tests/test_speed.py": '''
+            from pkg import total
+
+
+            def test_total(benchmark):
+                assert benchmark(total, 1000) == 499500
+
+
+            def test_plain():
+                assert total(3) == 3
+        ''',
+    })
+    orchestrator = QEOrchestrator(mode="test")
+    build_fleet(orchestrator, agents=["test-executor", "performance-tester"])
+    found = []
+    for run in (RUN, RUN + "-b"):
+        context = {"code_path": str(root), "run_id": run, "pytest_args": BENCHMARK_ARGS}
+        executed = await orchestrator.execute_agent("test-executor", context)
+        assert executed.data["counts"]["passed"] == 2
+        found.append(await orchestrator.execute_agent("performance-tester", {"run_id": run}))
+    [first], [second] = found[0].data["benchmarks"], found[1].data["benchmarks"]
+    assert first["fullname"] == "tests/test_speed.py::test_total" and first["rounds"] >= 1 and first["mean"] > 0
+    assert first["previous_mean"] is None and second["previous_mean"] == first["mean"]
+    assert second["ratio"] == round(second["mean"] / first["mean"], 3)
+    assert "1 pytest-benchmark result(s)" in found[1].summary

@@ -14,8 +14,8 @@
 | `FlakyRecord`     | aqe/quality/<run>/flaky         | flaky-test-hunter |
 | `FlakeRates`      | aqe/patterns/flaky-rates/<hash> | flaky-test-hunter |
 | `SecurityRecord`  | aqe/security/<run>/findings     | security-scanner  |
-| `ComplexityRecord`| aqe/quality/<run>/complexity    | complexity-analyzer |
-| `PerformanceRecord`| aqe/performance/<run>/durations | performance-tester |
+| `ComplexityRecord` | aqe/quality/<run>/complexity   | complexity-analyzer |
+| `PerformanceRecord` | aqe/performance/<run>/durations | performance-tester |
 | `ReadinessRecord` | aqe/quality/<run>/readiness     | deployment-readiness |
 
 `to_json()` is what is stored; `from_json()` reads it back and ignores keys

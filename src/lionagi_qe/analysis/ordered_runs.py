@@ -25,6 +25,8 @@ from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.analysis.test_runner import FAILING, KILL_GRACE, RunSettings, probe_environment
 from lionagi_qe.errors import TargetProjectError
 
+SUITE_SIZE_GUESS = 100
+"""Tests assumed in a whole-suite run when bounding its time (each may take the per-test timeout)."""
 NEUTRAL = ("skipped", "xfailed", "xpassed")
 """Outcomes that say nothing about flakiness."""
 
@@ -98,7 +100,7 @@ class OrderedRunner:
             str(self.settings.python), "-m", "pytest", "-p", PYTEST_PLUGIN, "-p", FLAKY_PLUGIN,
             "-p", "no:randomly", "-p", "no:cacheprovider", *args,
         ]
-        count = len(order) if order is not None else 100
+        count = len(order) if order is not None else SUITE_SIZE_GUESS
         limit = (self.settings.test_timeout + KILL_GRACE) * count + 60 if self.settings.test_timeout > 0 else None
         started = time.perf_counter()
         notes = []
