@@ -27,6 +27,8 @@ from lionagi_qe.storage import MemoryBackend, SessionMemory
 
 pytest_plugins = ("pytester",)
 
+os.environ["AQE_DEPENDENCY_AUDIT"] = "off"  # the suite never asks a vulnerability database off this machine
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:

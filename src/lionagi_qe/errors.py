@@ -50,3 +50,11 @@ class TargetProjectError(QEError):
 
 class ModelCallError(QEError):
     """A model was not asked, or did not answer usably (timeout, connection, budget spent, endpoint stopped)."""
+
+
+class ToolError(QEError):
+    """An external tool an engine runs (Bandit, pip-audit, ...) failed."""
+
+
+class ToolMissingError(ToolError):
+    """An external tool an engine needs is not installed where aqe looks for it."""

@@ -5,6 +5,14 @@
     aqe/coverage/<run>/gaps         coverage-analyzer: gaps by function, riskiest first
     aqe/test-plan/<run>/generated   test-generator: kept and rejected tests, coverage before/after
     aqe/quality/<run>/verdict       quality-gate: passed, reasons, thresholds
+    aqe/quality/<run>/flaky         flaky-test-hunter: nondeterministic and order-dependent tests, seeds
+    aqe/patterns/flaky-rates/<hash> flaky-test-hunter: runs and failures per test, accumulated across runs
+    aqe/security/<run>/findings     security-scanner: Bandit findings, high count, SARIF file
+    aqe/quality/<run>/complexity    complexity-analyzer: complexity per function, hot spots
+    aqe/performance/<run>/durations performance-tester: slowest tests, regressions, benchmarks
+    aqe/quality/<run>/readiness     deployment-readiness: go, reasons
+    aqe/quality/<run>/mutation      mutation-tester (read by deployment-readiness)
+    aqe/quality/<run>/api-contract  api-contract-validator (read by deployment-readiness)
 
 Run ids (`lionagi_qe.core.task.new_run_id`) sort by time, so the latest run is the last key.
 The records stored under these keys are typed in `agents.records`.
@@ -12,6 +20,7 @@ The records stored under these keys are typed in `agents.records`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +28,8 @@ from lionagi_qe.storage.base import MemoryBackend
 
 REPORT_PATTERN = "aqe/coverage/*/report"
 VERDICT_PATTERN = "aqe/quality/*/verdict"
+EXECUTION_PATTERN = "aqe/test-plan/*/execution"
+DURATIONS_PATTERN = "aqe/performance/*/durations"
 
 
 def execution_key(run_id: str) -> str:
@@ -57,3 +68,43 @@ async def resolve_run_id(memory: MemoryBackend, context: Mapping[str, Any]) -> s
         return str(context["run_id"])
     keys = [k for k in await memory.list_keys("aqe/test-plan/") if k.endswith("/execution")]
     return run_id_of(keys[-1]) if keys else None
+
+
+def flaky_key(run_id: str) -> str:
+    """Key of the flaky-test hunter's findings for a run."""
+    return f"aqe/quality/{run_id}/flaky"
+
+
+def flaky_rates_key(project: str) -> str:
+    """Key of a project's flake rates, accumulated across runs (the project's path, hashed)."""
+    return f"aqe/patterns/flaky-rates/{hashlib.sha256(project.encode('utf-8')).hexdigest()[:16]}"
+
+
+def security_key(run_id: str) -> str:
+    """Key of the security scanner's findings for a run."""
+    return f"aqe/security/{run_id}/findings"
+
+
+def complexity_key(run_id: str) -> str:
+    """Key of the complexity analyzer's measures for a run."""
+    return f"aqe/quality/{run_id}/complexity"
+
+
+def durations_key(run_id: str) -> str:
+    """Key of the performance tester's findings for a run."""
+    return f"aqe/performance/{run_id}/durations"
+
+
+def readiness_key(run_id: str) -> str:
+    """Key of deployment-readiness's decision for a run."""
+    return f"aqe/quality/{run_id}/readiness"
+
+
+def mutation_key(run_id: str) -> str:
+    """Key of the mutation tester's result for a run."""
+    return f"aqe/quality/{run_id}/mutation"
+
+
+def api_contract_key(run_id: str) -> str:
+    """Key of the API contract validator's result for a run."""
+    return f"aqe/quality/{run_id}/api-contract"

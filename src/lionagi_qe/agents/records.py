@@ -11,6 +11,12 @@
 | `GapsRecord`      | aqe/coverage/<run>/gaps         | coverage-analyzer |
 | `GeneratedRecord` | aqe/test-plan/<run>/generated   | test-generator    |
 | `VerdictRecord`   | aqe/quality/<run>/verdict       | quality-gate      |
+| `FlakyRecord`     | aqe/quality/<run>/flaky         | flaky-test-hunter |
+| `FlakeRates`      | aqe/patterns/flaky-rates/<hash> | flaky-test-hunter |
+| `SecurityRecord`  | aqe/security/<run>/findings     | security-scanner  |
+| `ComplexityRecord` | aqe/quality/<run>/complexity   | complexity-analyzer |
+| `PerformanceRecord` | aqe/performance/<run>/durations | performance-tester |
+| `ReadinessRecord` | aqe/quality/<run>/readiness     | deployment-readiness |
 
 `to_json()` is what is stored; `from_json()` reads it back and ignores keys
 it does not know, so a newer writer's extra fields do not break an older reader.
@@ -132,3 +138,99 @@ class VerdictRecord(JsonRecord):
     checks: list[dict[str, Any]] = field(default_factory=list)
     thresholds: dict[str, Any] = field(default_factory=dict)
     coverage_with_generated_tests: float | None = None
+
+
+@dataclass
+class FlakyRecord(JsonRecord):
+    """The flaky-test hunter's findings on one run (`FlakyHunt.to_dict()` plus where it applies)."""
+
+    run_id: str
+    project: str
+    flaky: list[dict[str, Any]]
+    order_dependent: list[dict[str, Any]]
+    runs: list[dict[str, Any]]
+    seeds: list[int]
+    observed: dict[str, dict[str, int]]
+    processes: int
+    duration_s: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """Tests found flaky, nondeterministic or order-dependent."""
+        return len(self.flaky) + len(self.order_dependent)
+
+
+@dataclass
+class FlakeRates(JsonRecord):
+    """A project's runs and failures per test across every hunt so far (rate = failures / runs)."""
+
+    project: str
+    hunts: int = 0
+    tests: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, run_id: str, observed: Mapping[str, Mapping[str, int]]) -> FlakeRates:
+        """These rates with one more hunt's observations added."""
+        tests = {name: dict(counts) for name, counts in self.tests.items()}
+        for nodeid, seen in observed.items():
+            counts = tests.setdefault(nodeid, {"runs": 0, "failures": 0})
+            counts["runs"] += seen["runs"]
+            counts["failures"] += seen["failures"]
+            counts["rate"] = round(counts["failures"] / counts["runs"], 4) if counts["runs"] else 0.0
+            if seen["failures"]:
+                counts["last_failed_run"] = run_id
+        return FlakeRates(project=self.project, hunts=self.hunts + 1, tests=tests)
+
+
+@dataclass
+class SecurityRecord(JsonRecord):
+    """Bandit's findings on one run's project, the dependency audit, and the SARIF file."""
+
+    run_id: str
+    project: str
+    findings: list[dict[str, Any]]
+    high: int
+    counts: dict[str, int]
+    sarif: str | None
+    scanned: list[str]
+    bandit: str
+    errors: list[dict[str, str]]
+    audit: dict[str, Any]
+
+
+@dataclass
+class ComplexityRecord(JsonRecord):
+    """Complexity of every function of one run's project, and its hot spots."""
+
+    run_id: str
+    project: str
+    functions: list[dict[str, Any]]
+    hot_spots: list[dict[str, Any]]
+    coverage_used: bool
+
+
+@dataclass
+class PerformanceRecord(JsonRecord):
+    """Slowest tests of one run, the tests slower than before and the history they were judged on."""
+
+    run_id: str
+    project: str
+    slowest: list[dict[str, Any]]
+    regressions: list[dict[str, Any]]
+    compared: int
+    history_runs: list[str]
+    rule: dict[str, Any]
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReadinessRecord(JsonRecord):
+    """deployment-readiness's go/no-go on one run, each verdict's reason, and the thresholds."""
+
+    run_id: str
+    project: str
+    go: bool
+    reasons: list[str]
+    checks: list[dict[str, Any]]
+    thresholds: dict[str, Any]

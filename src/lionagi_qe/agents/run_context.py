@@ -14,10 +14,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from lionagi_qe.analysis.flaky_hunter import HuntOptions
+from lionagi_qe.analysis.performance import SlowdownRule
 from lionagi_qe.analysis.quality_gate import Thresholds
+from lionagi_qe.analysis.readiness import ReadinessThresholds
 from lionagi_qe.analysis.test_runner import DEFAULT_TEST_TIMEOUT
 
 _GATE = Thresholds()
+_HUNT = HuntOptions()
+_SLOWDOWN = SlowdownRule()
+_READY = ReadinessThresholds()
 
 
 def _text(value: Any) -> str:
@@ -30,6 +36,7 @@ def _args(value: Any) -> tuple[str, ...]:
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "str": _text, "str | None": _text, "float": float, "int": int, "bool": bool, "tuple[str, ...]": _args,
+    "int | None": int,
 }
 
 
@@ -58,6 +65,26 @@ class RunContext:
     """Replies the model may give per gap, each after feedback on the one before (failures, lines missed)."""
     llm_concurrency: int = 4
     """Gaps the model works on at once."""
+    flaky_reruns: int = _HUNT.reruns
+    """flaky-test-hunter: runs of the suite in its own order (at least 1)."""
+    flaky_orders: int = _HUNT.orders
+    """flaky-test-hunter: runs in random orders (seeds flaky_seed, flaky_seed + 1, ...)."""
+    flaky_seed: int | None = None
+    """flaky-test-hunter: first seed of the random orders (default: a new one, recorded)."""
+    max_high_severity: int = _READY.max_high_severity
+    """security-scanner and deployment-readiness: high-severity findings allowed."""
+    slowdown_ratio: float = _SLOWDOWN.ratio
+    """performance-tester: a test has slowed when over this x its baseline ..."""
+    slowdown_floor: float = _SLOWDOWN.floor
+    """... and over its baseline + this many seconds."""
+    slowdown_window: int = _SLOWDOWN.window
+    """performance-tester: earlier runs whose median duration is a test's baseline."""
+    max_slowdowns: int = _READY.max_slowdowns
+    """deployment-readiness: tests slower than before allowed."""
+    min_mutation_score: float = _READY.min_mutation_score
+    """deployment-readiness: least mutation score in percent (when mutation-tester ran)."""
+    max_breaking_changes: int = _READY.max_breaking_changes
+    """deployment-readiness: breaking API changes allowed (when api-contract-validator ran)."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:
@@ -72,3 +99,21 @@ class RunContext:
     def thresholds(self) -> Thresholds:
         """The gate's thresholds (validated: a bad value raises `ConfigurationError`)."""
         return Thresholds(self.coverage_threshold, self.max_failures, self.max_flaky)
+
+    def hunt_options(self) -> HuntOptions:
+        """How the flaky-test hunter looks."""
+        return HuntOptions(reruns=max(1, self.flaky_reruns), orders=max(0, self.flaky_orders), seed=self.flaky_seed)
+
+    def slowdown_rule(self) -> SlowdownRule:
+        """When the performance tester calls a test slower than before."""
+        return SlowdownRule(ratio=self.slowdown_ratio, floor=self.slowdown_floor, window=max(1, self.slowdown_window))
+
+    def readiness_thresholds(self) -> ReadinessThresholds:
+        """What deployment-readiness lets through."""
+        return ReadinessThresholds(
+            max_flaky=self.max_flaky,
+            max_high_severity=self.max_high_severity,
+            min_mutation_score=self.min_mutation_score,
+            max_breaking_changes=self.max_breaking_changes,
+            max_slowdowns=self.max_slowdowns,
+        )

@@ -3,6 +3,8 @@
     aqe run examples/sample_project               # development mode, offline, live progress + summary
     aqe run . --venv .venv --coverage-threshold 90 --pytest-args "-m 'not slow'"
     aqe run . --json > report.json                # schema aqe.run/1 (docs/fleet.md)
+    aqe run . --agents all                        # the standard four and every other agent (docs/agents.md)
+    aqe run . --agents security-scanner,complexity-analyzer
 
 Exit codes (`lionagi_qe.fleet.ExitCode`): 0 gate passed, 1 gate failed, 2
 usage or configuration error or a project that cannot be analysed (missing
@@ -25,7 +27,8 @@ from lionagi_qe.cli.common import console, err_console, fail, run_async
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.core.router import ModelRouter, TaskComplexity
 from lionagi_qe.core.task import AgentResult
-from lionagi_qe.fleet import RunOptions, run_fleet
+from lionagi_qe.errors import ConfigurationError
+from lionagi_qe.fleet import RunOptions, run_fleet, select_agents
 
 _MARK = {"ok": "[green]✓[/]", "skipped": "[yellow]-[/]", "failed": "[red]✗[/]"}
 _DEFAULT = RunOptions()
@@ -85,8 +88,37 @@ def run(
     as_json: bool = typer.Option(
         False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."
     ),
+    agents: str = typer.Option(
+        ",".join(_DEFAULT.agents), "--agents",
+        help="More agents to run with the standard four: 'all', or a comma list of ids (docs/agents.md).",
+    ),
+    flaky_reruns: int = typer.Option(
+        _DEFAULT.flaky_reruns, "--flaky-reruns", min=1, help="flaky-test-hunter: runs of the suite in its own order."
+    ),
+    flaky_orders: int = typer.Option(
+        _DEFAULT.flaky_orders, "--flaky-orders", min=0, help="flaky-test-hunter: runs in random orders."
+    ),
+    flaky_seed: int | None = typer.Option(
+        _DEFAULT.flaky_seed, "--flaky-seed", help="flaky-test-hunter: first seed of the random orders (default: new)."
+    ),
+    max_high_severity: int = typer.Option(
+        _DEFAULT.max_high_severity, "--max-high-severity", min=0,
+        help="security-scanner, deployment-readiness: high-severity findings allowed.",
+    ),
+    slowdown_ratio: float = typer.Option(
+        _DEFAULT.slowdown_ratio, "--slowdown-ratio", min=1,
+        help="performance-tester: a test slower than this x its baseline (and by --slowdown-floor) has regressed.",
+    ),
+    slowdown_floor: float = typer.Option(
+        _DEFAULT.slowdown_floor, "--slowdown-floor", min=0,
+        help="performance-tester: seconds a test must slow by, at least, to have regressed.",
+    ),
+    min_mutation_score: float = typer.Option(
+        _DEFAULT.min_mutation_score, "--min-mutation-score", min=0, max=100,
+        help="deployment-readiness: least mutation score in percent (when mutation-tester runs).",
+    ),
 ) -> None:
-    """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
+    """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate, and --agents) on PATH."""
     try:
         extra_args = tuple(shlex.split(pytest_args))
     except ValueError as exc:
@@ -96,7 +128,14 @@ def run(
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
         generate=not no_generate, max_gaps=max_gaps, output_dir=output,
         llm_timeout=llm_timeout, llm_attempts=llm_attempts, llm_concurrency=llm_concurrency,
+        agents=tuple(agents.split(",")) if agents else (), flaky_reruns=flaky_reruns, flaky_orders=flaky_orders,
+        flaky_seed=flaky_seed, max_high_severity=max_high_severity, slowdown_ratio=slowdown_ratio,
+        slowdown_floor=slowdown_floor, min_mutation_score=min_mutation_score,
     )
+    try:
+        select_agents(options.agents)
+    except ConfigurationError as exc:
+        fail(str(exc))
     report = run_async(_run(options, model, as_json))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -138,7 +177,7 @@ async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict
 
 def print_report(report: dict[str, Any]) -> None:
     """The human summary of an `aqe.run/1` report, one section after another."""
-    for section in (_agents, _coverage, _gaps, _generation, _failing_tests, _gate, _where_stored):
+    for section in (_agents, _coverage, _gaps, _generation, _failing_tests, _gate, _readiness, _where_stored):
         section(report)
 
 
@@ -222,6 +261,17 @@ def _gate(report: dict[str, Any]) -> None:
     console.print(f"quality gate {word}")
     for reason in report["gate"]["reasons"]:
         _print(f"  - {escape(reason)}")
+
+
+def _readiness(report: dict[str, Any]) -> None:
+    readiness = report.get("readiness")
+    if not readiness:
+        return
+    word = "[bold green]GO[/]" if readiness["go"] else "[bold red]NO-GO[/]"
+    console.print(f"deployment readiness {word}")
+    for check in readiness["checks"]:
+        mark = {True: _MARK["ok"], False: _MARK["failed"], None: _MARK["skipped"]}[check["passed"]]
+        _print(f"  {mark} {escape(check['reason'])}")
 
 
 def _where_stored(report: dict[str, Any]) -> None:

@@ -193,12 +193,25 @@ class QEOrchestrator:
         return {"run_id": shared["run_id"], "started_at": started_at, "status": status, "results": results}
 
     async def execute_parallel(
-        self, agents: Sequence[str], tasks: Sequence[QETask | Mapping[str, Any]]
+        self,
+        agents: Sequence[str],
+        tasks: Sequence[QETask | Mapping[str, Any]],
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> list[AgentResult]:
         """Run `agents[i]` on `tasks[i]` concurrently; results in the same order."""
         if len(agents) != len(tasks):
             raise AgentError(
                 f"execute_parallel got {len(agents)} agents but {len(tasks)} tasks; pass one task per agent"
             )
-        return list(await asyncio.gather(*(self.execute_agent(a, t) for a, t in zip(agents, tasks, strict=True))))
+
+        async def one(agent_id: str, task: QETask | Mapping[str, Any]) -> AgentResult:
+            if on_progress:
+                on_progress(agent_id, "start", None)
+            result = await self.execute_agent(agent_id, task)
+            if on_progress:
+                on_progress(agent_id, "done", result)
+            return result
+
+        return list(await asyncio.gather(*(one(a, t) for a, t in zip(agents, tasks, strict=True))))
 

@@ -4,7 +4,8 @@
     report["status"], report["exit_code"], report["coverage"]["percent"], report["gate"]["reasons"]
 
 Exit codes (`ExitCode`, the one definition the `aqe` commands use): 0 the
-gate passed; 1 the gate failed; 2 usage or configuration error, or the
+gate passed; 1 the gate failed (or deployment-readiness, when it ran, said
+no-go); 2 usage or configuration error, or the
 project could not be analysed (missing path, no tests, syntax error, test
 modules that cannot be imported) or an agent failed. docs/fleet.md
 documents every field; fields are only ever added.
@@ -47,8 +48,13 @@ def fleet_report(
     mode: str,
     model: str | None,
     options: Mapping[str, Any],
+    sections: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Assemble the report from the agents' results, one section each; see the module docstring."""
+    """Assemble the report from the agents' results, one section each; see the module docstring.
+
+    `sections` maps more agents to their top-level field ({'security-scanner': 'security', ...}):
+    the field holds the agent's result data when it ran ok, else null.
+    """
     executor = _ok(results, "test-executor")
     coverage = coverage_section(results)
     status, code, error = outcome_section(results)
@@ -69,7 +75,17 @@ def fleet_report(
         "generation": generation_section(results),
         "gate": _gate_data(results),
         "agents": agents_section(results),
+        **agent_sections(results, sections or {}),
     }
+
+
+def agent_sections(results: Results, sections: Mapping[str, str]) -> dict[str, Any]:
+    """{section: the agent's data (run_id left out) when it ran ok, else None} for each agent of `sections`."""
+    found = {}
+    for agent_id, name in sections.items():
+        result = _ok(results, agent_id)
+        found[name] = {k: v for k, v in result.data.items() if k != "run_id"} if result else None
+    return found
 
 
 _THRESHOLD_OPTIONS = {"coverage": "coverage_threshold", "max_failures": "max_failures", "max_flaky": "max_flaky"}
@@ -86,7 +102,8 @@ def _gate_data(results: Results) -> dict[str, Any] | None:
 
 
 def outcome_section(results: Results) -> tuple[str, ExitCode, dict[str, str] | None]:
-    """(status, exit code, error): an error first, else the gate's verdict, else an error that it gave none."""
+    """(status, exit code, error): an error first, else the gate's verdict (and readiness's, if it ran), else an
+    error that the gate gave none."""
     error = error_section(results)
     if error is not None:
         return "error", ExitCode.ERROR, error
@@ -95,7 +112,8 @@ def outcome_section(results: Results) -> tuple[str, ExitCode, dict[str, str] | N
         gate = results.get("quality-gate")
         message = f"quality-gate gave no verdict: {gate.summary if gate else 'not run'}"
         return "error", ExitCode.ERROR, {"kind": "agent", "message": message}
-    if verdict["passed"]:
+    readiness = _ok(results, "deployment-readiness")
+    if verdict["passed"] and (readiness is None or readiness.data["go"]):
         return "passed", ExitCode.PASSED, None
     return "failed", ExitCode.GATE_FAILED, None
 

@@ -1,8 +1,9 @@
 """Scripts that run inside the target project's interpreter (stdlib and pytest only).
 
 This folder is put on the target's PYTHONPATH: `aqe_pytest_probe` is loaded
-into its pytest run with `-p aqe_pytest_probe`, and `aqe_call_probe.py` is run
-as a script. Neither imports lionagi_qe, so they work in any virtualenv.
+into its pytest run with `-p aqe_pytest_probe` (the flaky-test hunter adds
+`-p aqe_flaky_probe`), and `aqe_call_probe.py` is run as a script. None imports
+lionagi_qe, so they work in any virtualenv.
 """
 
 from pathlib import Path
@@ -10,3 +11,4 @@ from pathlib import Path
 PROBES_DIR = Path(__file__).resolve().parent
 PYTEST_PLUGIN = "aqe_pytest_probe"
 CALL_PROBE = PROBES_DIR / "aqe_call_probe.py"
+FLAKY_PLUGIN = "aqe_flaky_probe"
