@@ -30,6 +30,7 @@ def _args(value: Any) -> tuple[str, ...]:
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "str": _text, "str | None": _text, "float": float, "int": int, "bool": bool, "tuple[str, ...]": _args,
+    "float | None": float,
 }
 
 
@@ -48,11 +49,14 @@ class RunContext:
     max_gaps: int = 5
     output_dir: str | None = None
     llm_timeout: float = 60.0
-    coverage_threshold: float = _GATE.min_coverage
+    coverage_threshold: float | None = None
+    """None: the project's coverage `fail_under` if it sets one, else the gate's default (80)."""
     max_failures: int = _GATE.max_failures
     max_flaky: int = _GATE.max_flaky
     wait_timeout: float = 30.0
     """Seconds the quality gate waits for the coverage report of an analyzer running alongside."""
+    source: tuple[str, ...] = ()
+    """What to measure (`aqe run --source`): packages, modules or folders; () leaves it to the project or aqe."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:
@@ -64,6 +68,10 @@ class RunContext:
         }
         return cls(**values)
 
-    def thresholds(self) -> Thresholds:
-        """The gate's thresholds (validated: a bad value raises `ConfigurationError`)."""
-        return Thresholds(self.coverage_threshold, self.max_failures, self.max_flaky)
+    def thresholds(self, fail_under: float | None = None) -> Thresholds:
+        """The gate's thresholds (validated: a bad value raises `ConfigurationError`).
+
+        The coverage threshold is `coverage_threshold` if set, else the project's `fail_under`, else 80.
+        """
+        coverage = self.coverage_threshold if self.coverage_threshold is not None else fail_under
+        return Thresholds(_GATE.min_coverage if coverage is None else coverage, self.max_failures, self.max_flaky)

@@ -32,6 +32,11 @@ _DEFAULT = RunOptions()
 _DEFAULT_PYTEST_ARGS = shlex.join(_DEFAULT.pytest_args)
 MAX_GAPS_SHOWN = 5
 MAX_FAILING_SHOWN = 10
+_SOURCE_OPTION = typer.Option(
+    list(_DEFAULT.source) or None, "--source",
+    help="What to measure, like coverage's --source: a package, module or folder (repeatable); "
+    "default the project's coverage configuration, else what aqe finds.",
+)
 
 
 def run(
@@ -42,9 +47,10 @@ def run(
     venv: str | None = typer.Option(
         _DEFAULT.venv, "--venv", help="The project's virtualenv; its bin/python runs the tests."
     ),
-    coverage_threshold: float = typer.Option(
+    coverage_threshold: float | None = typer.Option(
         _DEFAULT.coverage_threshold, "--coverage-threshold", min=0, max=100,
-        help="Gate: least total coverage in percent (coverage report's Cover).",
+        help="Gate: least total coverage in percent (coverage report's Cover); "
+        "default the project's coverage fail_under, else 80.",
     ),
     max_failures: int = typer.Option(
         _DEFAULT.max_failures, "--max-failures", min=0, help="Gate: failing, erroring or timed-out tests allowed."
@@ -78,6 +84,7 @@ def run(
     as_json: bool = typer.Option(
         False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."
     ),
+    source: list[str] | None = _SOURCE_OPTION,
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
     try:
@@ -88,7 +95,7 @@ def run(
         code_path=path, python=python, venv=venv, coverage_threshold=coverage_threshold,
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
         generate=not no_generate, max_gaps=max_gaps, output_dir=output,
-        llm_timeout=llm_timeout,
+        llm_timeout=llm_timeout, source=tuple(source or ()),
     )
     report = run_async(_run(options, model, as_json))
     if as_json:

@@ -48,6 +48,7 @@ class RunOptions(RunContext):
         """The pipeline context (JSON), without unset values."""
         values = {k: v for k, v in asdict(self).items() if k != "extra" and v is not None}
         values["pytest_args"] = list(self.pytest_args)
+        values["source"] = list(self.source)
         return {**values, **self.extra}
 
 
