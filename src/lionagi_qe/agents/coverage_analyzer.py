@@ -6,11 +6,10 @@
 
 Reads aqe/test-plan/<run>/execution (the latest run when no run_id is
 given); writes aqe/coverage/<run>/report (`CoverageRecord`) and
-aqe/coverage/<run>/gaps (`GapsRecord`). A run that measured 0 statements is
-a failed result (kind 'target') whose message says what to set: it never
-passes a gate. The trend compares with the latest
+aqe/coverage/<run>/gaps (`GapsRecord`). The trend compares with the latest
 earlier report of the same project found in memory (across processes in
-production mode).
+production mode). A run that measured 0 statements is a failed result (kind
+'target') whose message says what to set: it never passes a gate.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class TargetProject:
         for root in self.import_roots:
             if path.is_relative_to(root):
                 parts = list(path.relative_to(root).with_suffix("").parts)
-                return ".".join(parts[:-1] if parts[-1] == "__init__" and len(parts) > 1 else parts)
+                return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         parts = [path.stem]
         folder = path.parent
         while (folder / "__init__.py").exists():
@@ -251,4 +251,3 @@ def _check_syntax(file: Path, root: Path) -> None:
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise TargetProjectError(f"cannot read {file} as Python source ({exc}); fix or remove it") from None
-
