@@ -8,23 +8,27 @@ Reads aqe/test-plan/<run>/execution (the latest run when no run_id is
 given); writes aqe/coverage/<run>/report (`CoverageRecord`) and
 aqe/coverage/<run>/gaps (`GapsRecord`). The trend compares with the latest
 earlier report of the same project found in memory (across processes in
-production mode).
+production mode). A run that measured 0 statements is a failed result (kind
+'target') whose message says what to set: it never passes a gate.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from lionagi_qe.agents.memory_keys import REPORT_PATTERN, gaps_key, report_key, run_id_of
-from lionagi_qe.agents.records import CoverageRecord, GapsRecord
+from lionagi_qe.agents.records import CoverageRecord, ExecutionRecord, GapsRecord
 from lionagi_qe.agents.run_inputs import load_run, missing_run
-from lionagi_qe.analysis.coverage_report import load_coverage
+from lionagi_qe.analysis.coverage_config import coverage_warnings, nothing_measured
+from lionagi_qe.analysis.coverage_report import CoverageReport, load_coverage
 from lionagi_qe.analysis.gaps import find_gaps
-from lionagi_qe.analysis.project import inspect_project
+from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask
+from lionagi_qe.errors import TargetProjectError
 
 MAX_STORED_GAPS = 200
 TOP_GAPS = 10
@@ -42,8 +46,12 @@ class CoverageAnalyzerAgent(BaseQEAgent):
             run = missing_run(task.context)
             return self.skipped(f"no test execution in memory for run {run}; run test-executor first")
         run_id, execution = inputs.run_id, inputs.execution
-        project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)
-        report = await asyncio.to_thread(load_coverage, execution.data_file, project)
+        try:
+            project, report = await asyncio.to_thread(_measure, execution)
+        except TargetProjectError as exc:
+            result = self.failed(str(exc), kind="target")
+            result.data["run_id"] = run_id
+            return result
         gaps, functions = await asyncio.to_thread(find_gaps, report, project)
         totals = {**report.totals.to_dict(), "function_percent": functions["percent"]}
         trend = await self._trend(run_id, execution.project, totals["percent"])
@@ -57,6 +65,7 @@ class CoverageAnalyzerAgent(BaseQEAgent):
             data_file=report.data_file,
             gap_count=len(gaps),
             trend=trend,
+            fail_under=report.config.fail_under,
         )
         stored_gaps = [g.to_dict() for g in gaps[:MAX_STORED_GAPS]]
         await self.store_memory(report_key(run_id), record.to_json())
@@ -70,6 +79,12 @@ class CoverageAnalyzerAgent(BaseQEAgent):
             top_gaps=stored_gaps[:TOP_GAPS],
             gap_count=len(gaps),
             trend=trend,
+            measured={
+                "data_file": report.data_file,
+                "source": execution.coverage_source,
+                "config_file": report.config.file,
+                "fail_under": report.config.fail_under,
+            },
         )
 
     async def _trend(self, run_id: str, project: str, percent: float) -> dict[str, Any]:
@@ -89,3 +104,15 @@ class CoverageAnalyzerAgent(BaseQEAgent):
             "delta": round(percent - previous, 2),
             "runs_seen": len(earlier),
         }
+
+
+def _measure(execution: ExecutionRecord) -> tuple[TargetProject, CoverageReport]:
+    """The project and coverage.py's report of the run; raises `TargetProjectError` if it measured no code."""
+    project = inspect_project(execution.code_path, check_syntax=False, source=execution.source)
+    report = load_coverage(execution.data_file, project, python=Path(execution.python))
+    if report.totals.statements == 0:
+        warnings = coverage_warnings(execution.log_file)
+        raise TargetProjectError(
+            nothing_measured(execution.project, execution.coverage_source, report.config.file, warnings)
+        )
+    return project, report

@@ -4,9 +4,10 @@
     result = await orchestrator.execute_agent("quality-gate", {"run_id": run_id, "coverage_threshold": 80})
     result.data["passed"], result.data["reasons"]
 
-Context (`RunContext`): run_id (default the latest run), coverage_threshold,
-max_failures, max_flaky, wait_timeout (seconds to wait for the coverage
-report when the coverage-analyzer runs alongside).
+Context (`RunContext`): run_id (default the latest run), coverage_threshold
+(default the project's coverage `fail_under`, else 80), max_failures,
+max_flaky, wait_timeout (seconds to wait for the coverage report when the
+coverage-analyzer runs alongside).
 Reads the run's execution and coverage report; writes aqe/quality/<run>/verdict (`VerdictRecord`).
 """
 
@@ -29,14 +30,16 @@ class QualityGateAgent(BaseQEAgent):
     async def execute(self, task: QETask) -> AgentResult:
         """Judge a run against the thresholds and store the verdict."""
         ctx = RunContext.of(task.context)
-        thresholds = ctx.thresholds()
+        ctx.thresholds()  # a bad threshold fails before anything is read
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
             return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; nothing to judge")
         report = await self._report(inputs.run_id, ctx.wait_timeout)
         if report is None:
             return self.skipped(f"no coverage report for run {inputs.run_id}; run coverage-analyzer first")
-        verdict = evaluate_gate(_measured(inputs.execution, report), thresholds)
+        verdict = evaluate_gate(_measured(inputs.execution, report), ctx.thresholds(report.fail_under))
+        if ctx.coverage_threshold is None and report.fail_under is not None:
+            verdict.reasons[0] += " (the project's coverage fail_under)"
         generated = await inputs.generated()
         record = VerdictRecord(
             run_id=inputs.run_id,

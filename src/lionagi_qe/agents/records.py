@@ -75,6 +75,12 @@ class ExecutionRecord(JsonRecord):
     notes: list[str]
     counts: dict[str, int]
     total: int
+    source: list[str] = field(default_factory=list)
+    """`--source` as given, resolved (absolute paths or importable names)."""
+    coverage_source: list[str] = field(default_factory=list)
+    """The `--source` values of the coverage run; empty when the project's coverage configuration decided."""
+    coverage_config: str | None = None
+    """The file coverage.py took the project's coverage settings from, if any."""
 
     @property
     def failures(self) -> int:
@@ -95,6 +101,8 @@ class CoverageRecord(JsonRecord):
     data_file: str
     gap_count: int
     trend: dict[str, Any]
+    fail_under: float | None = None
+    """The project's coverage `fail_under` (the gate's threshold when none is given), if set."""
 
 
 @dataclass

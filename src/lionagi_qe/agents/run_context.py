@@ -37,6 +37,7 @@ def _args(value: Any) -> tuple[str, ...]:
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "str": _text, "str | None": _text, "float": float, "int": int, "bool": bool, "tuple[str, ...]": _args,
     "int | None": int,
+    "float | None": float,
 }
 
 
@@ -55,7 +56,8 @@ class RunContext:
     max_gaps: int = 5
     output_dir: str | None = None
     llm_timeout: float = 60.0
-    coverage_threshold: float = _GATE.min_coverage
+    coverage_threshold: float | None = None
+    """None: the project's coverage `fail_under` if it sets one, else the gate's default (80)."""
     max_failures: int = _GATE.max_failures
     max_flaky: int = _GATE.max_flaky
     wait_timeout: float = 30.0
@@ -85,6 +87,8 @@ class RunContext:
     """deployment-readiness: least mutation score in percent (when mutation-tester ran)."""
     max_breaking_changes: int = _READY.max_breaking_changes
     """deployment-readiness: breaking API changes allowed (when api-contract-validator ran)."""
+    source: tuple[str, ...] = ()
+    """What to measure (`aqe run --source`): packages, modules or folders; () leaves it to the project or aqe."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:
@@ -95,10 +99,6 @@ class RunContext:
             if context.get(f.name) is not None
         }
         return cls(**values)
-
-    def thresholds(self) -> Thresholds:
-        """The gate's thresholds (validated: a bad value raises `ConfigurationError`)."""
-        return Thresholds(self.coverage_threshold, self.max_failures, self.max_flaky)
 
     def hunt_options(self) -> HuntOptions:
         """How the flaky-test hunter looks."""
@@ -117,3 +117,11 @@ class RunContext:
             max_breaking_changes=self.max_breaking_changes,
             max_slowdowns=self.max_slowdowns,
         )
+
+    def thresholds(self, fail_under: float | None = None) -> Thresholds:
+        """The gate's thresholds (validated: a bad value raises `ConfigurationError`).
+
+        The coverage threshold is `coverage_threshold` if set, else the project's `fail_under`, else 80.
+        """
+        coverage = self.coverage_threshold if self.coverage_threshold is not None else fail_under
+        return Thresholds(_GATE.min_coverage if coverage is None else coverage, self.max_failures, self.max_flaky)

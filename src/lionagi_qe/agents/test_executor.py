@@ -6,7 +6,9 @@
 
 Context (`RunContext`): code_path, run_id, python or venv (the target's
 interpreter; default the one running aqe), test_timeout (seconds per test),
-pytest_args, work_dir (default <root>/.aqe/runs/<run>).
+pytest_args, work_dir (default <root>/.aqe/runs/<run>), source (what to
+measure, like coverage's --source; default the project's coverage
+configuration, else what aqe finds).
 Writes aqe/test-plan/<run>/execution (`ExecutionRecord`). A project that
 cannot be analysed (missing, no tests, syntax error) is a failed result
 whose error has kind 'target'; failing tests are not.
@@ -66,7 +68,7 @@ class TestExecutorAgent(BaseQEAgent):
         )
 
     async def _run_suite(self, ctx: RunContext, run_id: str) -> tuple[ExecutionRecord, TestRunResult]:
-        project: TargetProject = await asyncio.to_thread(inspect_project, ctx.code_path)
+        project: TargetProject = await asyncio.to_thread(inspect_project, ctx.code_path, source=ctx.source)
         python = resolve_interpreter(ctx.python, ctx.venv)
         interpreter = await asyncio.to_thread(check_interpreter, python)
         work_dir = Path(ctx.work_dir or project.root / ".aqe" / "runs" / run_id)
@@ -82,6 +84,7 @@ class TestExecutorAgent(BaseQEAgent):
             "work_dir": str(work_dir),
             "test_timeout": settings.test_timeout,
             "pytest_args": list(settings.pytest_args),
+            "source": list(project.source_option),
             **run.to_dict(),
         })
         return record, run

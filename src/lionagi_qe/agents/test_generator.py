@@ -71,7 +71,9 @@ class TestGeneratorAgent(BaseQEAgent):
         if inputs is None or stored_gaps is None:
             run = missing_run(task.context)
             return self.skipped(f"no coverage gaps in memory for run {run}; run coverage-analyzer first")
-        project = await asyncio.to_thread(inspect_project, inputs.execution.code_path, check_syntax=False)
+        project = await asyncio.to_thread(
+            inspect_project, inputs.execution.code_path, check_syntax=False, source=inputs.execution.source
+        )
         job = _job(inputs.execution, project, stored_gaps.top(ctx.max_gaps), ctx.output_dir)
         asked: list[Candidate] = []
         fallbacks: list[dict[str, str]] = []

@@ -7,7 +7,8 @@
     verdict = evaluate_gate(GateInputs(coverage=report.totals.percent, tests=len(run.tests)), Thresholds())
 
 One module per engine: project (what to analyse), interpreter (which
-Python), test_runner (pytest under coverage.py), coverage_report, gaps,
+Python), coverage_config (the project's coverage settings, as coverage.py
+reads them), test_runner (pytest under coverage.py), coverage_report, gaps,
 call_synthesis + offline_generator (tests without a model), llm_prompt
 (prompt and reply parser), verification, test_writer, generation (the
 sequence that closes gaps: verify, fall back, write, measure), quality_gate.

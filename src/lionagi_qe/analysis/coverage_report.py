@@ -1,24 +1,26 @@
 """Read a coverage.py data file into line, branch and per-file figures, as `coverage report` does.
 
-    report = load_coverage(run.data_file, project)
+    report = load_coverage(run.data_file, project, python=run_python)
     report.totals.line_percent, report.totals.branch_percent, report.totals.percent
     report.files["src/shopkit/pricing.py"].missing_lines
+    report.config.fail_under     # the project's coverage settings the report was made with
 
-The figures come from coverage.py's own JSON report of the data file (with
-the project's coverage configuration, if any), so they equal what
-`coverage report --data-file=...` prints: `percent` is its "Cover" column.
+The figures come from coverage.py's own JSON report of the data file, made
+in the target's interpreter (`python`, default the one running aqe) in the
+project root with the project's coverage configuration (see
+`coverage_config`), so they equal what `coverage report --data-file=...`
+prints there, whatever folder aqe runs from: `percent` is its "Cover" column.
 """
 
 from __future__ import annotations
 
-import json
-import tempfile
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lionagi_qe.analysis.coverage_config import CoverageConfig, ask_coverage
 from lionagi_qe.analysis.project import TargetProject
-from lionagi_qe.errors import TargetProjectError
 
 Arc = tuple[int, int]
 
@@ -73,6 +75,7 @@ class CoverageReport:
     totals: Totals
     files: dict[str, FileCoverage]
     data_file: str
+    config: CoverageConfig = field(default_factory=CoverageConfig)
 
     def summary(self) -> dict[str, Any]:
         """Totals and a per-file table, JSON-ready."""
@@ -98,26 +101,16 @@ def _totals(summary: dict[str, Any]) -> Totals:
     )
 
 
-def load_coverage(data_file: str | Path, project: TargetProject) -> CoverageReport:
-    """Report on `data_file` with the project's coverage settings; raises if it cannot be read."""
-    import coverage
-    from coverage.exceptions import CoverageException, NoDataError
-
-    config: str | bool = str(project.coverage_config) if project.coverage_config else False
-    with tempfile.TemporaryDirectory(prefix="aqe-cov-") as tmp:
-        out = Path(tmp) / "coverage.json"
-        try:
-            cov = coverage.Coverage(data_file=str(data_file), config_file=config)
-            cov.load()
-            cov.json_report(outfile=str(out), ignore_errors=True)
-        except NoDataError:
-            return CoverageReport(Totals(), {}, str(data_file))
-        except CoverageException as exc:
-            raise TargetProjectError(f"cannot read the coverage data {data_file}: {exc}") from None
-        raw = json.loads(out.read_text(encoding="utf-8"))
+def load_coverage(data_file: str | Path, project: TargetProject, *, python: Path | None = None) -> CoverageReport:
+    """Report on `data_file` as `coverage report` does in the project root; raises if it cannot be read."""
+    asked = ask_coverage(project.root, python or Path(sys.executable), "report", str(Path(data_file).resolve()))
+    config = CoverageConfig.from_probe(asked["config"])
+    raw = asked["report"]
+    if raw is None:
+        return CoverageReport(Totals(), {}, str(data_file), config)
     files = {}
     for name, entry in raw["files"].items():
-        path = Path(name).resolve()  # coverage.py names files relative to the current directory
+        path = (project.root / name).resolve()  # coverage.py names files relative to its working folder, the root
         files[project.relative(path)] = FileCoverage(
             path=str(path),
             totals=_totals(entry["summary"]),
@@ -126,4 +119,4 @@ def load_coverage(data_file: str | Path, project: TargetProject) -> CoverageRepo
             executed_branches=[tuple(arc) for arc in entry.get("executed_branches", [])],
             missing_branches=[tuple(arc) for arc in entry.get("missing_branches", [])],
         )
-    return CoverageReport(_totals(raw["totals"]), files, str(data_file))
+    return CoverageReport(_totals(raw["totals"]), files, str(data_file), config)

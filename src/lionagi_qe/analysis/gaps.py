@@ -5,7 +5,13 @@
     functions   # {'total': 12, 'covered': 10, 'percent': 83.33}
 
 A line belongs to the innermost function around it (a nested `def` line
-runs in, and belongs to, the function around it). Risk weighs uncovered
+runs in, and belongs to, the function around it). A gap's id is
+'module:qualname', with '#2', '#3', ... for the later definitions of a
+qualname defined more than once in a module (an `if`/`else` pair, a
+property's setter, twin nested functions), so ids are unique and do not
+change when unrelated code moves. Test files (test_*.py, *_test.py,
+conftest.py, files under a tests/ folder) inside a measured package count
+in the coverage figures, as coverage.py counts them, but hold no gaps. Risk weighs uncovered
 branches by the function's cyclomatic complexity:
 `risk = complexity * missing_branches + missing_lines`, so a complex
 function with untaken branches ranks above a simple one missing a line.
@@ -41,6 +47,8 @@ class FunctionInfo:
     is_async: bool
     decorators: list[str]
     own_lines: set[int] = field(repr=False)
+    occurrence: int = 1
+    """1 for the first definition of this qualname in its module, 2 for the next one, ..."""
 
 
 @dataclass
@@ -61,11 +69,13 @@ class Gap:
     covered: bool
     risk: float
     is_async: bool = False
+    occurrence: int = 1
 
     @property
     def id(self) -> str:
-        """'module:qualname', unique in a project."""
-        return f"{self.module}:{self.qualname}"
+        """'module:qualname' ('#2', ... for a qualname's later definitions), unique in a project."""
+        suffix = f"#{self.occurrence}" if self.occurrence > 1 else ""
+        return f"{self.module}:{self.qualname}{suffix}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -98,6 +108,7 @@ def complexity_of(node: ast.AST) -> int:
 def index_functions(source: str) -> list[FunctionInfo]:
     """Every function and method of a module, in source order."""
     found: list[FunctionInfo] = []
+    seen: dict[str, int] = {}
 
     def visit(node: ast.AST, prefix: str, class_name: str | None) -> None:
         for child in ast.iter_child_nodes(node):
@@ -109,13 +120,16 @@ def index_functions(source: str) -> list[FunctionInfo]:
                 for inner in ast.walk(child):
                     if inner is not child and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         own -= set(range(inner.body[0].lineno, (inner.end_lineno or inner.lineno) + 1))
+                qualname = f"{prefix}{child.name}"
+                seen[qualname] = seen.get(qualname, 0) + 1
                 found.append(FunctionInfo(
-                    qualname=f"{prefix}{child.name}", class_name=class_name, lineno=child.lineno,
+                    qualname=qualname, class_name=class_name, lineno=child.lineno,
                     end_lineno=end, complexity=complexity_of(child),
                     is_async=isinstance(child, ast.AsyncFunctionDef),
                     decorators=[ast.unparse(d) for d in child.decorator_list], own_lines=own,
+                    occurrence=seen[qualname],
                 ))
-                visit(child, f"{prefix}{child.name}.<locals>.", None)
+                visit(child, f"{qualname}.<locals>.", None)
             else:
                 visit(child, prefix, class_name)
 
@@ -124,17 +138,19 @@ def index_functions(source: str) -> list[FunctionInfo]:
 
 
 def module_name(path: Path, project: TargetProject) -> str:
-    """The dotted import name of a source file, e.g. 'shopkit.pricing'."""
-    for root in project.import_roots:
-        if path.is_relative_to(root):
-            parts = list(path.relative_to(root).with_suffix("").parts)
-            return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-    parts = [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").exists():
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts)
+    """The dotted import name of a source file, e.g. 'shopkit.pricing' (`TargetProject.module_name`)."""
+    return project.module_name(path)
+
+
+TEST_FOLDERS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_file(relative: str) -> bool:
+    """A test module, conftest.py or a file under a tests/ folder (path relative to the root): never a gap."""
+    parts = Path(relative).parts
+    name = parts[-1]
+    named = name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+    return named or any(part in TEST_FOLDERS for part in parts[:-1])
 
 
 def find_gaps(report: CoverageReport, project: TargetProject) -> tuple[list[Gap], dict[str, Any]]:
@@ -143,6 +159,8 @@ def find_gaps(report: CoverageReport, project: TargetProject) -> tuple[list[Gap]
     total = covered = 0
     for name, measured in sorted(report.files.items()):
         path = Path(measured.path)
+        if is_test_file(name):
+            continue
         try:
             functions = index_functions(path.read_text(encoding="utf-8"))
         except (OSError, SyntaxError, UnicodeDecodeError):
@@ -166,6 +184,7 @@ def find_gaps(report: CoverageReport, project: TargetProject) -> tuple[list[Gap]
                 statements=len(own_statements), missing_lines=lines, missing_branches=branches,
                 executed_lines=sorted(fn.own_lines & executed), covered=is_covered,
                 risk=float(fn.complexity * len(branches) + len(lines)), is_async=fn.is_async,
+                occurrence=fn.occurrence,
             ))
     gaps.sort(key=lambda g: (-g.risk, g.file, g.lineno))
     percent = 100.0 if total == 0 else round(100.0 * covered / total, 2)

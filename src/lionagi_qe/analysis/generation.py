@@ -76,9 +76,9 @@ def close_gaps(
         checks += _verify(job, offline, by_id, "offline")
     kept = [check for check in checks if check.kept]
     files = write_tests(job.output_dir, [(c.candidate.stem, c.candidate.source) for c in kept]) if kept else []
-    before = load_coverage(job.baseline_data_file, job.project)
+    before = load_coverage(job.baseline_data_file, job.project, python=job.settings.python)
     after_file = coverage_after(job.baseline_data_file, kept, job.work_dir / "after.coverage")
-    after = load_coverage(after_file, job.project)
+    after = load_coverage(after_file, job.project, python=job.settings.python)
     return GenerationOutcome(
         checks=checks,
         kept=list(zip(kept, files, strict=True)),

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lionagi_qe.analysis.coverage_config import coverage_source, read_coverage_config
 from lionagi_qe.analysis.probes import PROBES_DIR, PYTEST_PLUGIN
 from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.errors import TargetProjectError
@@ -83,6 +84,10 @@ class TestRunResult:
     log_file: str
     resumed: int = 0
     notes: list[str] = field(default_factory=list)
+    coverage_source: list[str] = field(default_factory=list)
+    """The `--source` values of the coverage run; empty when the project's coverage configuration decided."""
+    coverage_config: str | None = None
+    """The file coverage.py took the project's coverage settings from, if any."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -123,10 +128,10 @@ def probe_environment(project: TargetProject, extra: dict[str, str] | None = Non
 def coverage_command(
     settings: RunSettings, data_file: Path, measure: Sequence[str], pytest_args: Sequence[str]
 ) -> list[str]:
-    """`python -m coverage run --branch ... -m pytest -p aqe_pytest_probe ...`."""
+    """`python -m coverage run --branch ... -m pytest -p aqe_pytest_probe ...` (no `--source` if `measure` is empty)."""
     return [
         str(settings.python), "-m", "coverage", "run", "--branch", "--parallel-mode",
-        f"--data-file={data_file}", f"--source={','.join(measure)}",
+        f"--data-file={data_file}", *([f"--source={','.join(measure)}"] if measure else []),
         "-m", "pytest", "-p", PYTEST_PLUGIN, *pytest_args,
     ]
 
@@ -143,6 +148,7 @@ class _Watch:
         self.last_event = time.monotonic()
         self.finished: dict[str, TestOutcome] = {}
         self.errors: list[CollectionError] = []
+        self.notes: list[str] = []
 
     def poll(self) -> None:
         if not self.path.exists():
@@ -174,6 +180,8 @@ class _Watch:
                 event["nodeid"], event["outcome"], event["duration"], event["message"]
             )
             self.current = ""
+        elif kind == "note":
+            self.notes.append(event["text"])
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -201,6 +209,7 @@ class _Suite:
     notes: list[str] = field(default_factory=list)
     exit_code: int = 0
     command: list[str] = field(default_factory=list)
+    measure: tuple[str, ...] = ()
 
     @property
     def log_file(self) -> Path:
@@ -213,7 +222,8 @@ class _Suite:
 
 def run_test_suite(project: TargetProject, work_dir: Path, settings: RunSettings) -> TestRunResult:
     """Run the whole suite under coverage; see the module docstring."""
-    suite = _Suite(work_dir)
+    config = read_coverage_config(project, settings.python)
+    suite = _Suite(work_dir, measure=coverage_source(project, config))
     suite.parts_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     for attempt in range(MAX_RESUMES + 1):
@@ -231,6 +241,8 @@ def run_test_suite(project: TargetProject, work_dir: Path, settings: RunSettings
         log_file=str(suite.log_file),
         resumed=len([n for n in suite.notes if n.startswith("stopped")]) + len(suite.ignored),
         notes=suite.notes,
+        coverage_source=list(suite.measure),
+        coverage_config=config.file,
     )
     if settings.rerun_failures:
         _rerun_failures(project, work_dir, settings, result)
@@ -247,7 +259,7 @@ def _attempt(project: TargetProject, settings: RunSettings, suite: _Suite, attem
         deselect.write_text("".join(f"{nodeid}\n" for nodeid in suite.outcomes), encoding="utf-8")
         extra_env["AQE_PROBE_DESELECT"] = str(deselect)
     args = ["--continue-on-collection-errors", *settings.pytest_args, *(f"--ignore={p}" for p in suite.ignored)]
-    suite.command = coverage_command(settings, suite.parts_dir / ".coverage", [str(p) for p in project.sources], args)
+    suite.command = coverage_command(settings, suite.parts_dir / ".coverage", suite.measure, args)
     watch = _Watch(events)
     with suite.log_file.open("ab") as log:
         try:
@@ -262,6 +274,7 @@ def _attempt(project: TargetProject, settings: RunSettings, suite: _Suite, attem
     suite.outcomes.update(watch.finished)
     known = {error.nodeid for error in suite.errors}
     suite.errors.extend(e for e in watch.errors if e.nodeid not in known)
+    suite.notes.extend(note for note in watch.notes if note not in suite.notes)
     return watch, hung
 
 

@@ -35,6 +35,11 @@ _DEFAULT = RunOptions()
 _DEFAULT_PYTEST_ARGS = shlex.join(_DEFAULT.pytest_args)
 MAX_GAPS_SHOWN = 5
 MAX_FAILING_SHOWN = 10
+_SOURCE_OPTION = typer.Option(
+    list(_DEFAULT.source) or None, "--source",
+    help="What to measure, like coverage's --source: a package, module or folder (repeatable); "
+    "default the project's coverage configuration, else what aqe finds.",
+)
 
 
 def run(
@@ -45,9 +50,10 @@ def run(
     venv: str | None = typer.Option(
         _DEFAULT.venv, "--venv", help="The project's virtualenv; its bin/python runs the tests."
     ),
-    coverage_threshold: float = typer.Option(
+    coverage_threshold: float | None = typer.Option(
         _DEFAULT.coverage_threshold, "--coverage-threshold", min=0, max=100,
-        help="Gate: least total coverage in percent (coverage report's Cover).",
+        help="Gate: least total coverage in percent (coverage report's Cover); "
+        "default the project's coverage fail_under, else 80.",
     ),
     max_failures: int = typer.Option(
         _DEFAULT.max_failures, "--max-failures", min=0, help="Gate: failing, erroring or timed-out tests allowed."
@@ -117,6 +123,7 @@ def run(
         _DEFAULT.min_mutation_score, "--min-mutation-score", min=0, max=100,
         help="deployment-readiness: least mutation score in percent (when mutation-tester runs).",
     ),
+    source: list[str] | None = _SOURCE_OPTION,
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate, and --agents) on PATH."""
     try:
@@ -130,7 +137,7 @@ def run(
         llm_timeout=llm_timeout, llm_attempts=llm_attempts, llm_concurrency=llm_concurrency,
         agents=tuple(agents.split(",")) if agents else (), flaky_reruns=flaky_reruns, flaky_orders=flaky_orders,
         flaky_seed=flaky_seed, max_high_severity=max_high_severity, slowdown_ratio=slowdown_ratio,
-        slowdown_floor=slowdown_floor, min_mutation_score=min_mutation_score,
+        slowdown_floor=slowdown_floor, min_mutation_score=min_mutation_score, source=tuple(source or ()),
     )
     try:
         select_agents(options.agents)

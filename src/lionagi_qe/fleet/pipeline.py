@@ -95,6 +95,7 @@ class RunOptions(RunContext):
         """The pipeline context (JSON), without unset values."""
         values = {k: v for k, v in asdict(self).items() if k not in ("extra", "agents") and v is not None}
         values["pytest_args"] = list(self.pytest_args)
+        values["source"] = list(self.source)
         return {**values, **self.extra}
 
 

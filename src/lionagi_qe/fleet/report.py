@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any
 
+from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.core.task import AgentResult
 
 SCHEMA = "aqe.run/1"
@@ -68,7 +69,7 @@ def fleet_report(
         "status": status,
         "exit_code": int(code),
         "error": error,
-        "thresholds": {name: options.get(key) for name, key in _THRESHOLD_OPTIONS.items()},
+        "thresholds": _thresholds(results, options),
         "tests": {k: executor.data[k] for k in TEST_FIELDS} if executor else None,
         "coverage": coverage,
         "gaps": gaps_section(results) if coverage else [],
@@ -150,7 +151,19 @@ def coverage_section(results: Results) -> dict[str, Any] | None:
     if analyzer is None:
         return None
     totals = analyzer.data["coverage"]
-    return {**{name: totals[name] for name in COVERAGE_FIELDS}, "trend": analyzer.data["trend"]}
+    section = {**{name: totals[name] for name in COVERAGE_FIELDS}, "trend": analyzer.data["trend"]}
+    return {**section, "measured": analyzer.data.get("measured")}
+
+
+def _thresholds(results: Results, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The thresholds asked for; the coverage one as the gate applied it (the project's fail_under if not given)."""
+    thresholds = {name: options.get(key) for name, key in _THRESHOLD_OPTIONS.items()}
+    gate = _gate_data(results)
+    if gate is not None:
+        thresholds["coverage"] = gate["thresholds"]["min_coverage"]
+    elif thresholds["coverage"] is None:
+        thresholds["coverage"] = RunContext().thresholds().min_coverage
+    return thresholds
 
 
 def gaps_section(results: Results) -> list[dict[str, Any]]:

@@ -7,9 +7,14 @@ Environment:
 
 Events: {"e": "collect", "path"}, {"e": "collect_error", "nodeid", "message"},
 {"e": "collected", "nodeids"}, {"e": "start", "nodeid"},
-{"e": "test", "nodeid", "outcome", "duration", "message"}, {"e": "finish", "exitstatus"}.
+{"e": "test", "nodeid", "outcome", "duration", "message"}, {"e": "finish", "exitstatus"},
+{"e": "note", "text"}.
 Outcomes: passed, failed, error, skipped, xfailed, xpassed, timeout.
 On SIGTERM the running coverage.py session is saved before the process exits.
+
+aqe measures coverage itself and runs the tests in this one process: a
+project's pytest-cov (`--cov` in addopts) is turned off as `--no-cov` would,
+and pytest-xdist's `-n`/`--dist` as `-n 0` would; each is noted.
 """
 
 from __future__ import annotations
@@ -69,6 +74,26 @@ def _save_coverage_and_exit(signum: int, frame: object) -> None:
 def _on_alarm(signum: int, frame: object) -> None:
     _probe.timed_out.add(_probe.current)
     raise TestTimeout(f"test ran past the {_probe.timeout:g}s per-test timeout (aqe --test-timeout)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> Any:
+    options = early_config.known_args_namespace
+    if getattr(options, "cov_source", None) and not getattr(options, "no_cov", False):
+        options.no_cov = True
+        _probe.emit(e="note", text="pytest-cov (--cov) was off in aqe's run: aqe measures coverage itself")
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Any:
+    options = config.option
+    if getattr(options, "numprocesses", None) or getattr(options, "dist", "no") != "no":
+        options.numprocesses = 0
+        options.dist = "no"
+        options.distload = False
+        _probe.emit(e="note", text="pytest-xdist (-n/--dist) was off in aqe's run: aqe runs the tests in one process")
+    yield
 
 
 def pytest_configure(config: pytest.Config) -> None:
