@@ -46,3 +46,7 @@ class AgentError(QEError):
 
 class TargetProjectError(QEError):
     """The project given to `aqe run` cannot be analysed as it is."""
+
+
+class GitRefError(TargetProjectError):
+    """`--diff BASE` cannot be used: no git repository, or BASE names no commit."""
