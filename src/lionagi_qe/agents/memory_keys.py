@@ -5,6 +5,10 @@
     aqe/coverage/<run>/gaps         coverage-analyzer: gaps by function, riskiest first
     aqe/test-plan/<run>/generated   test-generator: kept and rejected tests, coverage before/after
     aqe/quality/<run>/verdict       quality-gate: passed, reasons, thresholds
+    aqe/coverage/<run>/diff         coverage-analyzer (with --diff): coverage of the changed lines
+    aqe/quality/<run>/mutation      mutation-tester: score, killed, surviving mutants, per module
+    aqe/quality/<run>/regression-risk  regression-risk-analyzer: changed functions, risk, impacted tests
+    aqe/quality/<run>/api-contract  api-contract-validator: breaking changes, semver advice
 
 Run ids (`lionagi_qe.core.task.new_run_id`) sort by time, so the latest run is the last key.
 The records stored under these keys are typed in `agents.records`.
@@ -57,3 +61,23 @@ async def resolve_run_id(memory: MemoryBackend, context: Mapping[str, Any]) -> s
         return str(context["run_id"])
     keys = [k for k in await memory.list_keys("aqe/test-plan/") if k.endswith("/execution")]
     return run_id_of(keys[-1]) if keys else None
+
+
+def diff_coverage_key(run_id: str) -> str:
+    """Key of the coverage of the lines changed since `--diff BASE` for a run."""
+    return f"aqe/coverage/{run_id}/diff"
+
+
+def mutation_key(run_id: str) -> str:
+    """Key of the mutation-tester's result for a run (surviving mutants: targets for test-generator)."""
+    return f"aqe/quality/{run_id}/mutation"
+
+
+def regression_risk_key(run_id: str) -> str:
+    """Key of the regression-risk-analyzer's result for a run."""
+    return f"aqe/quality/{run_id}/regression-risk"
+
+
+def api_contract_key(run_id: str) -> str:
+    """Key of the api-contract-validator's result for a run."""
+    return f"aqe/quality/{run_id}/api-contract"

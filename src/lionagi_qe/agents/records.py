@@ -11,6 +11,10 @@
 | `GapsRecord`      | aqe/coverage/<run>/gaps         | coverage-analyzer |
 | `GeneratedRecord` | aqe/test-plan/<run>/generated   | test-generator    |
 | `VerdictRecord`   | aqe/quality/<run>/verdict       | quality-gate      |
+| `DiffCoverageRecord` | aqe/coverage/<run>/diff      | coverage-analyzer (with --diff) |
+| `MutationRecord`  | aqe/quality/<run>/mutation      | mutation-tester   |
+| `RegressionRiskRecord` | aqe/quality/<run>/regression-risk | regression-risk-analyzer |
+| `ApiContractRecord` | aqe/quality/<run>/api-contract | api-contract-validator |
 
 `to_json()` is what is stored; `from_json()` reads it back and ignores keys
 it does not know, so a newer writer's extra fields do not break an older reader.
@@ -69,6 +73,10 @@ class ExecutionRecord(JsonRecord):
     notes: list[str]
     counts: dict[str, int]
     total: int
+    test_map: str | None = None
+    """JSON file mapping each function to the tests that ran it (from per-test coverage contexts)."""
+    selection: dict[str, Any] | None = None
+    """With --only-impacted: the base, the tests chosen and why; None when the whole suite ran."""
 
     @property
     def failures(self) -> int:
@@ -130,3 +138,60 @@ class VerdictRecord(JsonRecord):
     checks: list[dict[str, Any]] = field(default_factory=list)
     thresholds: dict[str, Any] = field(default_factory=dict)
     coverage_with_generated_tests: float | None = None
+
+
+@dataclass
+class DiffCoverageRecord(JsonRecord):
+    """Coverage of the lines changed since `base` (`DiffCoverage.to_dict()`) and the functions changed."""
+
+    run_id: str
+    base: str
+    commit: str
+    statements: int
+    covered: int
+    percent: float
+    files: dict[str, dict[str, Any]]
+    changed_functions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class MutationRecord(JsonRecord):
+    """Mutation score, killed and surviving mutants (targets for test-generator), per module."""
+
+    run_id: str
+    score: float | None
+    killed: int
+    survived: list[dict[str, Any]]
+    by_module: dict[str, dict[str, Any]]
+    total: int = 0
+    timeout: int = 0
+    errors: int = 0
+    sampled_from: int = 0
+    mutants_per_second: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RegressionRiskRecord(JsonRecord):
+    """The functions changed since `base`, their risk, and the tests that exercise them."""
+
+    run_id: str
+    base: str
+    commit: str
+    changed: list[dict[str, Any]]
+    impacted_tests: list[str]
+    uncovered: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ApiContractRecord(JsonRecord):
+    """Breaking changes to the public API since `base`, additions, and the semver advice."""
+
+    run_id: str
+    base: str
+    commit: str
+    breaking: list[dict[str, Any]]
+    semver: str
+    added: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

@@ -30,6 +30,7 @@ def _args(value: Any) -> tuple[str, ...]:
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "str": _text, "str | None": _text, "float": float, "int": int, "bool": bool, "tuple[str, ...]": _args,
+    "float | None": float,
 }
 
 
@@ -53,6 +54,14 @@ class RunContext:
     max_flaky: int = _GATE.max_flaky
     wait_timeout: float = 30.0
     """Seconds the quality gate waits for the coverage report of an analyzer running alongside."""
+    diff: str | None = None
+    """A git ref: the diff-aware work (diff coverage, regression risk, API contract) compares with it."""
+    diff_threshold: float | None = None
+    """Gate: least coverage of the changed lines in percent (None: the coverage threshold)."""
+    only_impacted: bool = False
+    """With `diff`: run only the tests that exercise the changed functions (per-test map of an earlier run)."""
+    max_mutants: int = 300
+    """mutation-tester: at most this many mutants (spread evenly over the covered code)."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:
@@ -66,4 +75,5 @@ class RunContext:
 
     def thresholds(self) -> Thresholds:
         """The gate's thresholds (validated: a bad value raises `ConfigurationError`)."""
-        return Thresholds(self.coverage_threshold, self.max_failures, self.max_flaky)
+        diff = (self.coverage_threshold if self.diff_threshold is None else self.diff_threshold) if self.diff else None
+        return Thresholds(self.coverage_threshold, self.max_failures, self.max_flaky, min_diff_coverage=diff)

@@ -147,3 +147,10 @@ def _defs(source: str) -> Iterator[_Def]:
                 yield from visit(child, prefix)
 
     yield from visit(ast.parse(source), "")
+
+
+def churn_by_file(project: TargetProject, files: list[str]) -> dict[str, int]:
+    """{file relative to the project root: commits that touched it} from the git history."""
+    repo = GitRepo.at(project.root)
+    by_git_path = {repo.relative(project.root / file): file for file in files}
+    return {by_git_path[path]: churn.commits for path, churn in repo.churn(list(by_git_path)).items()}

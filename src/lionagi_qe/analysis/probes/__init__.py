@@ -10,3 +10,4 @@ from pathlib import Path
 PROBES_DIR = Path(__file__).resolve().parent
 PYTEST_PLUGIN = "aqe_pytest_probe"
 CALL_PROBE = PROBES_DIR / "aqe_call_probe.py"
+MUTATION_WORKER = "aqe_mutation_worker"
