@@ -41,14 +41,16 @@ class MutationTesterAgent(BaseQEAgent):
         ctx = RunContext.of(task.context)
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; run test-executor first")
+            missing = missing_run(task.context)
+            return self.skipped(f"no test execution in memory for run {missing}; run test-executor first")
         execution = inputs.execution
         project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)
         contexts = await asyncio.to_thread(load_test_contexts, execution.data_file, project)
         passed = {t["nodeid"]: float(t["duration"]) for t in execution.tests if t["outcome"] == "passed"}
         plan = await asyncio.to_thread(plan_mutants, project, contexts, passed, ctx.max_mutants)
         settings = MutantSettings(python=Path(execution.python), pytest_args=tuple(execution.pytest_args))
-        run = await asyncio.to_thread(run_mutants, project, settings, plan.mutants, Path(execution.work_dir) / "mutation")
+        work_dir = Path(execution.work_dir) / "mutation"
+        run = await asyncio.to_thread(run_mutants, project, settings, plan.mutants, work_dir)
         notes = list(run.notes)
         if not contexts.lines:
             notes.append("no per-test coverage in this run: no test ran a measured line, so nothing was mutated")

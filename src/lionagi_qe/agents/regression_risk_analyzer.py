@@ -48,7 +48,8 @@ class RegressionRiskAnalyzerAgent(BaseQEAgent):
             return self.skipped("no --diff BASE given: no changes to assess")
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; run test-executor first")
+            missing = missing_run(task.context)
+            return self.skipped(f"no test execution in memory for run {missing}; run test-executor first")
         execution = inputs.execution
         try:
             project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)
@@ -66,7 +67,8 @@ class RegressionRiskAnalyzerAgent(BaseQEAgent):
         )
         await self.store_memory(regression_risk_key(inputs.run_id), record.to_json())
         notes = [f"no tests cover {key} (changed since {ctx.diff}): write one" for key in assessment.uncovered]
-        top = f"; riskiest {assessment.changed[0]['key']} ({assessment.changed[0]['level']})" if assessment.changed else ""
+        riskiest = assessment.changed[0] if assessment.changed else None
+        top = f"; riskiest {riskiest['key']} ({riskiest['level']})" if riskiest else ""
         missing = f"; {len(assessment.uncovered)} changed function(s) no test covers" if assessment.uncovered else ""
         return self.result(
             f"{len(changes.functions)} function(s) changed since {ctx.diff}, "

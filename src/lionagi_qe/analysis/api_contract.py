@@ -91,8 +91,8 @@ def compare_api(project: TargetProject, base: str) -> ApiContract:
     for name, search_root in top_level_names(project):
         contract.packages.append(name)
         relative_root = repo.relative(search_root)
-        old = _load(lambda: griffe.load_git(name, ref=commit, repo=repo.root, search_paths=[relative_root or "."]))
-        new = _load(lambda: griffe.load(name, search_paths=[str(search_root)], try_relative_path=False))
+        old = _load(griffe.load_git, name, ref=commit, repo=repo.root, search_paths=[relative_root or "."])
+        new = _load(griffe.load, name, search_paths=[str(search_root)], try_relative_path=False)
         if old is None and new is None:
             contract.notes.append(f"griffe could not load {name} in either version")
         elif old is None:
@@ -119,9 +119,10 @@ def top_level_names(project: TargetProject) -> list[tuple[str, Path]]:
     return found
 
 
-def _load(loader: Any) -> griffe.Object | griffe.Alias | None:
+def _load(loader: Any, name: str, **options: Any) -> griffe.Object | griffe.Alias | None:
+    """`loader(name, **options)`, or None when the package is not there (in that version)."""
     try:
-        return loader()  # type: ignore[no-any-return]
+        return loader(name, **options)  # type: ignore[no-any-return]
     except (ImportError, OSError):
         return None
 

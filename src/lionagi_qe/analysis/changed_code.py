@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lionagi_qe.analysis.gaps import complexity_of
+from lionagi_qe.analysis.gaps import Gap, complexity_of
 from lionagi_qe.analysis.git_repo import GitRepo
 from lionagi_qe.analysis.project import TargetProject
 
@@ -89,7 +89,8 @@ def find_changes(project: TargetProject, base: str) -> ChangeSet:
         if not relative.endswith(".py") or relative in tests or not path.is_file() or not _is_source(project, path):
             continue
         old = repo.show(commit, renamed.get(git_path, git_path))
-        functions.extend(_changed_functions(relative, path.read_text(encoding="utf-8"), old, lines.get(relative, set())))
+        now = path.read_text(encoding="utf-8")
+        functions.extend(_changed_functions(relative, now, old, lines.get(relative, set())))
     return ChangeSet(base, commit, lines, functions, changed_tests)
 
 
@@ -154,3 +155,10 @@ def churn_by_file(project: TargetProject, files: list[str]) -> dict[str, int]:
     repo = GitRepo.at(project.root)
     by_git_path = {repo.relative(project.root / file): file for file in files}
     return {by_git_path[path]: churn.commits for path, churn in repo.churn(list(by_git_path)).items()}
+
+
+def changed_first(gaps: list[Gap], changes: ChangeSet, only_changed: bool = False) -> list[Gap]:
+    """The gaps in changed functions first (each group keeps its order); only those with `only_changed`."""
+    keys = {function.key for function in changes.functions}
+    changed = [gap for gap in gaps if f"{gap.file}::{gap.qualname}" in keys]
+    return changed if only_changed else changed + [gap for gap in gaps if f"{gap.file}::{gap.qualname}" not in keys]

@@ -128,7 +128,9 @@ def _body_statements(tree: ast.Module) -> Iterator[tuple[tuple[str, str], ast.st
                 pending.extend(clause.body)
 
 
-def _functions(node: ast.AST, prefix: str, holder: str | None) -> Iterator[tuple[str, str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+def _functions(
+    node: ast.AST, prefix: str, holder: str | None
+) -> Iterator[tuple[str, str, ast.FunctionDef | ast.AsyncFunctionDef]]:
     """(qualname, outermost function's qualname, node) of every function and method."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.ClassDef):
@@ -179,12 +181,13 @@ def _mutate(sites: _Sites, node: ast.AST, stmt: ast.stmt, scope: tuple[str, str]
             left = right
     elif isinstance(node, ast.BoolOp):
         pattern, new = _BOOL[type(node.op)]
-        for left, right in zip(node.values, node.values[1:]):
+        for left, right in zip(node.values, node.values[1:], strict=False):
             sites.swap(node, stmt, scope, "boolean", left, right, pattern, new)
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         start, end = (node.lineno, node.col_offset), (node.operand.lineno, node.operand.col_offset)
         prefix = sites.text(start, end)
-        sites.add(node, stmt, scope, "boolean", "`not x` -> `x`", start, end, re.sub(r"\bnot\b\s*", "", prefix, count=1))
+        removed = re.sub(r"\bnot\b\s*", "", prefix, count=1)
+        sites.add(node, stmt, scope, "boolean", "`not x` -> `x`", start, end, removed)
     elif isinstance(node, ast.Constant):
         _mutate_constant(sites, node, stmt, scope)
 

@@ -108,5 +108,6 @@ def _diff_check(inputs: GateInputs, threshold: float) -> tuple[str, bool, str, A
     if inputs.diff_statements == 0:
         return ("diff_coverage", True, "no changed statements to cover", value, threshold)
     ok = value >= threshold
-    text = f"diff coverage {value:.1f}% {'>=' if ok else '<'} {threshold:g}% ({inputs.diff_statements} changed statements)"
+    relation = ">=" if ok else "<"
+    text = f"diff coverage {value:.1f}% {relation} {threshold:g}% ({inputs.diff_statements} changed statements)"
     return ("diff_coverage", ok, text, value, threshold)

@@ -46,7 +46,7 @@ def assess_risk(
     past_failures: Mapping[str, int],
 ) -> RiskAssessment:
     """Score each changed function (see the module docstring); `churn` by file, `past_failures` by node id."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     impacted: set[str] = set()
     uncovered = []
     for function in changes.functions:

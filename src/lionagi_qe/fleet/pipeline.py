@@ -21,6 +21,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lionagi_qe.agents import CoverageAnalyzerAgent, QualityGateAgent, TestExecutorAgent, TestGeneratorAgent
+from lionagi_qe.agents.api_contract_validator import ApiContractValidatorAgent
+from lionagi_qe.agents.mutation_tester import MutationTesterAgent
+from lionagi_qe.agents.regression_risk_analyzer import RegressionRiskAnalyzerAgent
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
@@ -33,6 +36,12 @@ _AGENTS: dict[str, type[BaseQEAgent]] = {
     "test-generator": TestGeneratorAgent,
     "quality-gate": QualityGateAgent,
 }
+DIFF_AWARE_AGENTS: dict[str, type[BaseQEAgent]] = {
+    "mutation-tester": MutationTesterAgent,
+    "regression-risk-analyzer": RegressionRiskAnalyzerAgent,
+    "api-contract-validator": ApiContractValidatorAgent,
+}
+"""Agents run after the coverage-analyzer when named in `RunOptions.more_agents` (read what the run stored)."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +52,12 @@ class RunOptions(RunContext):
     """In the pipeline the analyzer has finished before the gate starts: nothing to wait for."""
     extra: dict[str, Any] = field(default_factory=dict)
     """More context keys, for agents added to the pipeline."""
+    more_agents: tuple[str, ...] = ()
+    """Ids of `DIFF_AWARE_AGENTS` to run too, after the coverage-analyzer (before the generator, which may use them)."""
 
     def context(self) -> dict[str, Any]:
         """The pipeline context (JSON), without unset values."""
-        values = {k: v for k, v in asdict(self).items() if k != "extra" and v is not None}
+        values = {k: v for k, v in asdict(self).items() if k not in ("extra", "more_agents") and v is not None}
         values["pytest_args"] = list(self.pytest_args)
         return {**values, **self.extra}
 
@@ -70,6 +81,11 @@ async def run_fleet(
 ) -> dict[str, Any]:
     """Build the fleet if needed, run the pipeline on `options`, and return the `aqe run --json` report."""
     pipeline = build_fleet(orchestrator, model=model)
+    for agent_id in options.more_agents:
+        if agent_id not in orchestrator.agents:
+            orchestrator.create_and_register_agent(DIFF_AWARE_AGENTS[agent_id], agent_id=agent_id)
+    after_analyzer = pipeline.index("coverage-analyzer") + 1
+    pipeline[after_analyzer:after_analyzer] = list(options.more_agents)
     context = options.context()
     result = await orchestrator.execute_pipeline(pipeline, context, on_progress=on_progress)
     mode = orchestrator.storage_config.mode.value if orchestrator.storage_config else "custom"

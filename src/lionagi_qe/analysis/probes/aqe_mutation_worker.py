@@ -36,7 +36,7 @@ def apply_edit(source: str, edit: list[Any]) -> str:
     lines = source.splitlines(keepends=True)
     head = "".join(lines[: start_line - 1]) + lines[start_line - 1].encode()[:start_col].decode()
     tail = lines[end_line - 1].encode()[end_col:].decode() + "".join(lines[end_line:])
-    return head + text + tail
+    return f"{head}{text}{tail}"
 
 
 def _holder(module: types.ModuleType, qualname: str) -> Any:

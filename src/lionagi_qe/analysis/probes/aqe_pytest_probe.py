@@ -110,8 +110,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if select:
         wanted = _read_lines(select)
         chosen = [item.nodeid in wanted or item.nodeid.split("::")[0] in wanted for item in items]
-        config.hook.pytest_deselected(items=[item for item, keep in zip(items, chosen) if not keep])
-        items[:] = [item for item, keep in zip(items, chosen) if keep]
+        config.hook.pytest_deselected(items=[item for item, keep in zip(items, chosen, strict=True) if not keep])
+        items[:] = [item for item, keep in zip(items, chosen, strict=True) if keep]
     path = os.environ.get("AQE_PROBE_DESELECT", "")
     if not path:
         return
