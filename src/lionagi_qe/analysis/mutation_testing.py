@@ -210,7 +210,7 @@ def run_mutants(
                     notes.append(f"the mutation worker died on {stuck.id} (exit {code}); see {work_dir}")
                 rest = rest[1:]
             batch = rest
-    results = [{**_describe(m), **outcomes[m.id]} for m in mutants]
+    results = [{**_describe(m), "test": None, "message": None, **outcomes[m.id]} for m in mutants]
     for result, mutant in zip(results, mutants, strict=True):
         if result["status"] == "survived":
             result["diff"] = mutant.diff()

@@ -3,6 +3,7 @@
     aqe run examples/sample_project               # development mode, offline, live progress + summary
     aqe run . --venv .venv --coverage-threshold 90 --pytest-args "-m 'not slow'"
     aqe run . --json > report.json                # schema aqe.run/1 (docs/fleet.md)
+    aqe run . --diff main --only-impacted         # gate the changed lines; run only the tests they affect
 
 Exit codes (`lionagi_qe.fleet.ExitCode`): 0 gate passed, 1 gate failed, 2
 usage or configuration error or a project that cannot be analysed (missing
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -21,10 +23,13 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lionagi_qe.analysis.git_repo import GitRepo
 from lionagi_qe.cli.common import console, err_console, fail, run_async
+from lionagi_qe.cli.diff_sections import DIFF_SECTIONS
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.core.router import ModelRouter, TaskComplexity
 from lionagi_qe.core.task import AgentResult
+from lionagi_qe.errors import GitRefError
 from lionagi_qe.fleet import RunOptions, run_fleet
 
 _MARK = {"ok": "[green]✓[/]", "skipped": "[yellow]-[/]", "failed": "[red]✗[/]"}
@@ -78,17 +83,34 @@ def run(
     as_json: bool = typer.Option(
         False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."
     ),
+    diff: str | None = typer.Option(
+        _DEFAULT.diff, "--diff", metavar="BASE",
+        help="A git ref: report and gate the coverage of the lines changed since BASE; gaps there first.",
+    ),
+    diff_threshold: float | None = typer.Option(
+        _DEFAULT.diff_threshold, "--diff-threshold", min=0, max=100,
+        help="Gate: least coverage of the changed lines in percent (default: the coverage threshold).",
+    ),
+    only_impacted: bool = typer.Option(
+        _DEFAULT.only_impacted, "--only-impacted",
+        help="With --diff: run only the tests that exercise the changed functions (per an earlier run's map).",
+    ),
+    max_mutants: int = typer.Option(
+        _DEFAULT.max_mutants, "--max-mutants", min=0, help="mutation-tester: at most this many mutants."
+    ),
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
     try:
         extra_args = tuple(shlex.split(pytest_args))
     except ValueError as exc:
         fail(f"--pytest-args cannot be split like a shell line ({exc}); check its quotes")
+    check_diff_options(path, diff, only_impacted)
     options = RunOptions(
         code_path=path, python=python, venv=venv, coverage_threshold=coverage_threshold,
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
         generate=not no_generate, max_gaps=max_gaps, output_dir=output,
-        llm_timeout=llm_timeout,
+        llm_timeout=llm_timeout, diff=diff, diff_threshold=diff_threshold, only_impacted=only_impacted,
+        max_mutants=max_mutants,
     )
     report = run_async(_run(options, model, as_json))
     if as_json:
@@ -128,9 +150,20 @@ async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict
             return await run_fleet(orchestrator, options, on_progress=on_progress)
 
 
+def check_diff_options(path: str, diff: str | None, only_impacted: bool) -> None:
+    """Usage errors of --diff/--only-impacted, before any run: no git repository, a ref that names no commit."""
+    if only_impacted and not diff:
+        fail("--only-impacted needs --diff BASE: the tests are chosen by what changed since BASE")
+    if diff:
+        try:
+            GitRepo.at(path if Path(path).exists() else ".").commit(diff)
+        except GitRefError as exc:
+            fail(str(exc))
+
+
 def print_report(report: dict[str, Any]) -> None:
     """The human summary of an `aqe.run/1` report, one section after another."""
-    for section in (_agents, _coverage, _gaps, _generation, _failing_tests, _gate, _where_stored):
+    for section in (_agents, _coverage, _gaps, _generation, _failing_tests, *DIFF_SECTIONS, _gate, _where_stored):
         section(report)
 
 
