@@ -83,7 +83,8 @@ def test_diff_coverage_equals_diff_cover(ledger: tuple[TargetProject, TestRunRes
 
 def test_changed_lines_include_uncommitted_edits(tmp_path: Path) -> None:
     root = make_diff_project(tmp_path)
-    write_project(root, {"ledger/report.py": 'def summary(account):\n    return f"{account[\'owner\']} = {account[\'balance\']}"\n'})
+    report = (root / "ledger" / "report.py").read_text(encoding="utf-8")
+    write_project(root, {"ledger/report.py": report.replace("}: {", "} = {")})
     changes = find_changes(inspect_project(root), "HEAD")
     assert changes.lines == {"ledger/report.py": {2}}
     assert [f.key for f in changes.functions] == ["ledger/report.py::summary"]
@@ -91,7 +92,7 @@ def test_changed_lines_include_uncommitted_edits(tmp_path: Path) -> None:
 
 def test_git_errors_say_what_to_do(tmp_path: Path) -> None:
     plain = write_project(tmp_path / "plain", {"tests/test_a.py": "def test_a(): pass\n"})
-    with pytest.raises(GitRefError, match="is not inside a git repository: .* leave out --diff"):
+    with pytest.raises(GitRefError, match=r"is not inside a git repository: .* leave out --diff"):
         GitRepo.at(plain)
     root = make_diff_project(tmp_path)
     with pytest.raises(GitRefError, match=r"--diff 'no-such-branch' names no commit .* fetch it first"):
