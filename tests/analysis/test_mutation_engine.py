@@ -10,11 +10,14 @@ import pytest
 
 from helpers.diff_project import make_diff_project
 from helpers.fleet import write_project
+from lionagi_qe.analysis.candidate import Candidate
+from lionagi_qe.analysis.mutant_targets import keep_mutant_killers, killed_by
 from lionagi_qe.analysis.mutation_operators import apply_edit, find_mutation_sites
-from lionagi_qe.analysis.mutation_testing import MutantSettings, plan_mutants, run_mutants
+from lionagi_qe.analysis.mutation_testing import Mutant, MutantSettings, plan_mutants, run_mutants
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.analysis.test_contexts import load_test_contexts
 from lionagi_qe.analysis.test_runner import RunSettings, run_test_suite
+from lionagi_qe.analysis.verification import Verification
 
 SOURCE = '''\
 """Module docstring: never mutated."""
@@ -124,3 +127,27 @@ def test_a_looping_mutant_times_out_and_methods_are_swapped(tmp_path: Path) -> N
     assert result.count("error") == 0 and result.score == round(100 * (len(plan.mutants) - 1) / len(plan.mutants), 2)
     few = plan_mutants(project, load_test_contexts(run.data_file, project), passed, max_mutants=3)
     assert len(few.mutants) == 3 and few.found == len(plan.mutants)
+
+
+def test_a_candidate_that_kills_a_survivor_is_kept_though_it_adds_no_coverage(tmp_path: Path) -> None:
+    root = make_diff_project(tmp_path)
+    project = inspect_project(root)
+    settings = RunSettings(python=Path(sys.executable))
+    run = run_test_suite(project, root / ".aqe" / "runs" / "r", settings)
+    passed = {t.nodeid: t.duration for t in run.tests if t.outcome == "passed"}
+    plan = plan_mutants(project, load_test_contexts(run.data_file, project), passed, max_mutants=300)
+    mutation = run_mutants(project, MutantSettings(python=Path(sys.executable)), plan.mutants, tmp_path / "m")
+    survivors = [Mutant.from_survivor(s, project) for s in mutation.survived if s["file"] == "ledger/fees.py"]
+    boundary = "from ledger.fees import fee\n\n\ndef test_boundary():\n    assert fee(1000) == 2.5\n"
+    idle = "from ledger.fees import fee\n\n\ndef test_idle():\n    assert fee(10) is not None\n"
+    checks = [
+        Verification(Candidate("ledger.fees:fee", "characterization", source, stem), 2, False, "adds no coverage")
+        for source, stem in ((boundary, "test_aqe_fees_boundary"), (idle, "test_aqe_fees_idle"))
+    ]
+    keep_mutant_killers(project, settings, checks, survivors, tmp_path / "killers")
+    assert [check.kept for check in checks] == [True, False]
+    assert checks[0].reason.startswith("kept: passed 2 of 2 runs and kills 2 mutant(s) the suite let survive (first ")
+    assert checks[1].reason == "adds no coverage"
+    killed = killed_by(project, settings, tmp_path / "killers" / "000" / "test_test_aqe_fees_boundary.py",
+                       survivors, tmp_path / "again")
+    assert {m.description for m in survivors if m.id in killed} == {"`>` -> `>=`", "`2.5` -> `3.5`"}

@@ -73,6 +73,16 @@ class Mutant:
             "edit": list(self.edit), "tests": list(self.tests), "timeout": self.timeout,
         }
 
+    @classmethod
+    def from_survivor(cls, stored: Mapping[str, Any], project: TargetProject) -> Mutant:
+        """The mutant a `MutationRecord.survived` entry describes (read back from memory)."""
+        return cls(
+            id=stored["id"], file=stored["file"], path=str(project.root / stored["file"]), module=stored["module"],
+            qualname=stored["qualname"], holder=stored["holder"], line=stored["line"], operator=stored["operator"],
+            description=stored["description"], edit=tuple(stored["edit"]),
+            tests=tuple(stored["tests"]), timeout=stored["timeout"],
+        )
+
     def diff(self) -> str:
         """The mutant as a unified diff against the file (paths relative to the project root)."""
         original = Path(self.path).read_text(encoding="utf-8")
@@ -213,7 +223,7 @@ def run_mutants(
     results = [{**_describe(m), "test": None, "message": None, **outcomes[m.id]} for m in mutants]
     for result, mutant in zip(results, mutants, strict=True):
         if result["status"] == "survived":
-            result["diff"] = mutant.diff()
+            result.update(diff=mutant.diff(), edit=list(mutant.edit))
     return MutationRun(results, round(time.perf_counter() - started, 3), notes=notes)
 
 

@@ -3,8 +3,8 @@
     python -m aqe_mutation_worker request.json results.jsonl
 
 The request names source files (their text), mutants (module, the
-function holding the mutated line, one edit, the covering tests, a time
-limit) and `fork`. pytest collects the covering tests once and the mutated
+function holding the mutated line, one edit, the covering tests by node id
+or by absolute file path, a time limit) and `fork`. pytest collects the covering tests once and the mutated
 modules are imported once; then, with `fork` (Linux, macOS), each mutant
 runs in a forked child of this warm process: the child compiles the mutated
 module, swaps the holding function's code object for the mutated one (or,
@@ -85,7 +85,8 @@ def _apply(mutant: dict[str, Any], sources: dict[str, str]) -> None:
 def _run_tests(mutant: dict[str, Any], items: dict[str, pytest.Item]) -> dict[str, Any]:
     from _pytest.runner import runtestprotocol
 
-    selected = [items[nodeid] for nodeid in mutant["tests"] if nodeid in items]
+    wanted = set(mutant["tests"])
+    selected = [item for nodeid, item in items.items() if nodeid in wanted or str(item.path) in wanted]
     if not selected:
         return {"status": "error", "message": "none of the covering tests was collected"}
     for index, item in enumerate(selected):
