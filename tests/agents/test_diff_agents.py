@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from helpers.diff_project import IMPACTED, NOT_IMPACTED, make_diff_project
+from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.analysis.quality_gate import GateInputs, Thresholds, evaluate_gate
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.core.orchestrator import QEOrchestrator
+from lionagi_qe.errors import ConfigurationError
 from lionagi_qe.fleet import RunOptions, run_fleet
 from lionagi_qe.fleet.pipeline import DIFF_AWARE_AGENTS, build_fleet
 
@@ -91,3 +94,16 @@ async def test_without_diff_the_diff_agents_skip_and_a_bad_ref_fails(tmp_path: P
     fresh = QEOrchestrator(mode="test")
     fresh.create_and_register_agent(DIFF_AWARE_AGENTS["mutation-tester"], agent_id="mutation-tester")
     assert (await fresh.execute_agent("mutation-tester", {})).status == "skipped"
+
+
+def test_diff_threshold_defaults_to_the_coverage_threshold() -> None:
+    assert RunContext.of({"coverage_threshold": 90}).thresholds().min_diff_coverage is None
+    assert RunContext.of({"coverage_threshold": 90, "diff": "main"}).thresholds().min_diff_coverage == 90.0
+    assert RunContext.of({"diff": "main", "diff_threshold": 50}).thresholds().min_diff_coverage == 50.0
+    with pytest.raises(ConfigurationError, match="diff coverage threshold must be between 0 and 100, got 150"):
+        RunContext.of({"diff": "main", "diff_threshold": 150}).thresholds()
+    thresholds = Thresholds(min_coverage=80, min_diff_coverage=90)
+    untouched = evaluate_gate(GateInputs(coverage=85, tests=3, diff_coverage=100.0, diff_statements=0), thresholds)
+    assert untouched.passed and "no changed statements to cover" in untouched.reasons
+    short = evaluate_gate(GateInputs(coverage=85, tests=3, diff_coverage=75.0, diff_statements=4), thresholds)
+    assert not short.passed and "diff coverage 75.0% < 90% (4 changed statements)" in short.reasons
