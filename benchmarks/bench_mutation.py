@@ -55,8 +55,8 @@ def main() -> None:
                 outcomes[fork] = {r["id"]: r["status"] for r in result.results}
     warm, plain = statistics.median(rates[True]), statistics.median(rates[False])
     print(f"project: {args.project}  mutants: {len(plan.mutants)} of {plan.found}  repetitions: {args.repeat}")
-    print(f"warm worker, fork per mutant : {warm:7.2f} mutants/s   runs: {', '.join(f'{r:.2f}' for r in rates[True])}")
-    print(f"one process per mutant       : {plain:7.2f} mutants/s   runs: {', '.join(f'{r:.2f}' for r in rates[False])}")
+    for label, fork, median in (("warm worker, fork per mutant", True, warm), ("one process per mutant", False, plain)):
+        print(f"{label:<29}: {median:7.2f} mutants/s   runs: {', '.join(f'{r:.2f}' for r in rates[fork])}")
     print(f"speed-up                     : {warm / plain:7.2f}x")
     same = outcomes[True] == outcomes[False]
     print(f"same outcome for every mutant: {'yes' if same else 'NO'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -91,6 +92,16 @@ async def test_without_diff_the_diff_agents_skip_and_a_bad_ref_fails(tmp_path: P
     for result in failed:
         assert result.status == "failed" and result.error is not None and result.error.kind == "target"
         assert "--diff 'gone' names no commit" in result.error.message
+    earlier = {"run_id": "r0", "project": str(root), "tests": [
+        {"nodeid": "tests/test_accounts.py::test_transfer", "outcome": "failed"},
+        {"nodeid": "tests/test_fees.py::test_fee_runs", "outcome": "flaky"},
+    ]}
+    await orchestrator.memory.store("aqe/test-plan/r0/execution", earlier)
+    assessed = await orchestrator.execute_agent("regression-risk-analyzer", {"run_id": "r1", "diff": "HEAD~1"})
+    rows = {row["qualname"]: row for row in assessed.data["changed"]}
+    assert rows["transfer"]["past_failures"] == 1 and rows["open_account"]["past_failures"] == 1
+    assert rows["transfer"]["churn"] == 2 and rows["transfer"]["complexity"] == 3
+    assert rows["transfer"]["risk"] == round(3 * (1 + math.log(3)) * (2 - 6 / 7) + 1, 2)  # 6 of its 7 statements ran
     fresh = QEOrchestrator(mode="test")
     fresh.create_and_register_agent(DIFF_AWARE_AGENTS["mutation-tester"], agent_id="mutation-tester")
     assert (await fresh.execute_agent("mutation-tester", {})).status == "skipped"

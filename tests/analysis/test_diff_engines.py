@@ -12,9 +12,10 @@ import pytest
 import lionagi_qe.analysis.test_runner as test_runner
 from helpers.diff_project import IMPACTED, git, make_diff_project
 from helpers.fleet import write_project
-from lionagi_qe.analysis.changed_code import find_changes
+from lionagi_qe.analysis.changed_code import changed_first, find_changes
 from lionagi_qe.analysis.coverage_report import load_coverage
 from lionagi_qe.analysis.diff_coverage import measure_diff_coverage
+from lionagi_qe.analysis.gaps import find_gaps
 from lionagi_qe.analysis.git_repo import GitRepo
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_contexts import load_test_contexts
@@ -98,3 +99,13 @@ def test_git_errors_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(GitRefError, match=r"--diff 'no-such-branch' names no commit .* fetch it first"):
         find_changes(inspect_project(root), "no-such-branch")
     assert GitRepo.at(root).commit("main") == git(root, "rev-parse", "HEAD").strip()
+
+
+def test_gaps_in_changed_functions_come_first(ledger: tuple[TargetProject, TestRunResult]) -> None:
+    project, run = ledger
+    gaps, _ = find_gaps(load_coverage(run.data_file, project), project)
+    assert [g.qualname for g in gaps] == ["transfer", "close_account"]  # riskiest first
+    changes = find_changes(project, "HEAD~1")
+    changes.functions = [f for f in changes.functions if f.qualname == "close_account"]
+    assert [g.qualname for g in changed_first(gaps, changes)] == ["close_account", "transfer"]
+    assert [g.qualname for g in changed_first(gaps, changes, only_changed=True)] == ["close_account"]

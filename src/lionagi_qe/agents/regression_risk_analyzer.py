@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 
 from lionagi_qe.agents.memory_keys import regression_risk_key, run_id_of
-from lionagi_qe.agents.records import ExecutionRecord, RegressionRiskRecord
+from lionagi_qe.agents.records import RegressionRiskRecord
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.agents.run_inputs import load_run, missing_run
 from lionagi_qe.analysis.changed_code import churn_by_file, find_changes
@@ -83,7 +83,7 @@ class RegressionRiskAnalyzerAgent(BaseQEAgent):
         for key, value in (await self.search_memory("aqe/test-plan/*/execution")).items():
             if run_id_of(key) >= run_id or value.get("project") != project:
                 continue
-            for test in ExecutionRecord.from_json(value).tests:
+            for test in value.get("tests", []):
                 if test.get("outcome") in PAST_FAILURES:
                     counts[test["nodeid"]] = counts.get(test["nodeid"], 0) + 1
         return counts
