@@ -27,3 +27,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_postgres.py
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_flaky.py
+	$(BIN)/python benchmarks/bench_mutation.py

@@ -58,3 +58,7 @@ class ToolError(QEError):
 
 class ToolMissingError(ToolError):
     """An external tool an engine needs is not installed where aqe looks for it."""
+
+
+class GitRefError(TargetProjectError):
+    """`--diff BASE` cannot be used: no git repository, or BASE names no commit."""

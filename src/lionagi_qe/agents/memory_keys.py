@@ -11,8 +11,10 @@
     aqe/quality/<run>/complexity    complexity-analyzer: complexity per function, hot spots
     aqe/performance/<run>/durations performance-tester: slowest tests, regressions, benchmarks
     aqe/quality/<run>/readiness     deployment-readiness: go, reasons
-    aqe/quality/<run>/mutation      mutation-tester (read by deployment-readiness)
-    aqe/quality/<run>/api-contract  api-contract-validator (read by deployment-readiness)
+    aqe/coverage/<run>/diff         coverage-analyzer (with --diff): coverage of the changed lines
+    aqe/quality/<run>/mutation      mutation-tester: score, killed, surviving mutants, per module
+    aqe/quality/<run>/regression-risk  regression-risk-analyzer: changed functions, risk, impacted tests
+    aqe/quality/<run>/api-contract  api-contract-validator: breaking changes, semver advice
 
 Run ids (`lionagi_qe.core.task.new_run_id`) sort by time, so the latest run is the last key.
 The records stored under these keys are typed in `agents.records`.
@@ -100,11 +102,21 @@ def readiness_key(run_id: str) -> str:
     return f"aqe/quality/{run_id}/readiness"
 
 
+def diff_coverage_key(run_id: str) -> str:
+    """Key of the coverage of the lines changed since `--diff BASE` for a run."""
+    return f"aqe/coverage/{run_id}/diff"
+
+
 def mutation_key(run_id: str) -> str:
-    """Key of the mutation tester's result for a run."""
+    """Key of the mutation-tester's result for a run (surviving mutants: targets for test-generator)."""
     return f"aqe/quality/{run_id}/mutation"
 
 
+def regression_risk_key(run_id: str) -> str:
+    """Key of the regression-risk-analyzer's result for a run."""
+    return f"aqe/quality/{run_id}/regression-risk"
+
+
 def api_contract_key(run_id: str) -> str:
-    """Key of the API contract validator's result for a run."""
+    """Key of the api-contract-validator's result for a run."""
     return f"aqe/quality/{run_id}/api-contract"

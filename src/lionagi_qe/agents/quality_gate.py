@@ -7,16 +7,19 @@
 Context (`RunContext`): run_id (default the latest run), coverage_threshold
 (default the project's coverage `fail_under`, else 80), max_failures,
 max_flaky, wait_timeout (seconds to wait for the coverage report when the
-coverage-analyzer runs alongside).
+coverage-analyzer runs alongside); with diff, diff_threshold (default the
+coverage threshold) judges the coverage of the changed lines
+(aqe/coverage/<run>/diff); a run of only the impacted tests is not judged on
+the suite's total coverage.
 Reads the run's execution and coverage report; writes aqe/quality/<run>/verdict (`VerdictRecord`).
 """
 
 from __future__ import annotations
 
-from lionagi_qe.agents.memory_keys import report_key, verdict_key
-from lionagi_qe.agents.records import CoverageRecord, ExecutionRecord, VerdictRecord
+from lionagi_qe.agents.memory_keys import diff_coverage_key, report_key, verdict_key
+from lionagi_qe.agents.records import CoverageRecord, DiffCoverageRecord, ExecutionRecord, VerdictRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, missing_run, read_record
 from lionagi_qe.analysis.quality_gate import GateInputs, evaluate_gate
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask
@@ -37,7 +40,8 @@ class QualityGateAgent(BaseQEAgent):
         report = await self._report(inputs.run_id, ctx.wait_timeout)
         if report is None:
             return self.skipped(f"no coverage report for run {inputs.run_id}; run coverage-analyzer first")
-        verdict = evaluate_gate(_measured(inputs.execution, report), ctx.thresholds(report.fail_under))
+        diff = await read_record(self.memory, diff_coverage_key(inputs.run_id), DiffCoverageRecord)
+        verdict = evaluate_gate(_measured(inputs.execution, report, diff), ctx.thresholds(report.fail_under))
         if ctx.coverage_threshold is None and report.fail_under is not None:
             verdict.reasons[0] += " (the project's coverage fail_under)"
         generated = await inputs.generated()
@@ -65,11 +69,14 @@ class QualityGateAgent(BaseQEAgent):
         return None if stored is None else CoverageRecord.from_json(stored)
 
 
-def _measured(execution: ExecutionRecord, report: CoverageRecord) -> GateInputs:
+def _measured(execution: ExecutionRecord, report: CoverageRecord, diff: DiffCoverageRecord | None) -> GateInputs:
     return GateInputs(
         coverage=report.totals["percent"],
         tests=execution.total,
         failures=execution.failures,
         flaky=execution.counts["flaky"],
         collection_errors=len(execution.collection_errors),
+        diff_coverage=None if diff is None else diff.percent,
+        diff_statements=0 if diff is None else diff.statements,
+        partial_run=execution.selection is not None and execution.selection.get("selected") is not None,
     )

@@ -17,6 +17,10 @@
 | `ComplexityRecord` | aqe/quality/<run>/complexity   | complexity-analyzer |
 | `PerformanceRecord` | aqe/performance/<run>/durations | performance-tester |
 | `ReadinessRecord` | aqe/quality/<run>/readiness     | deployment-readiness |
+| `DiffCoverageRecord` | aqe/coverage/<run>/diff      | coverage-analyzer (with --diff) |
+| `MutationRecord`  | aqe/quality/<run>/mutation      | mutation-tester   |
+| `RegressionRiskRecord` | aqe/quality/<run>/regression-risk | regression-risk-analyzer |
+| `ApiContractRecord` | aqe/quality/<run>/api-contract | api-contract-validator |
 
 `to_json()` is what is stored; `from_json()` reads it back and ignores keys
 it does not know, so a newer writer's extra fields do not break an older reader.
@@ -81,6 +85,10 @@ class ExecutionRecord(JsonRecord):
     """The `--source` values of the coverage run; empty when the project's coverage configuration decided."""
     coverage_config: str | None = None
     """The file coverage.py took the project's coverage settings from, if any."""
+    test_map: str | None = None
+    """JSON file mapping each function to the tests that ran it (from per-test coverage contexts)."""
+    selection: dict[str, Any] | None = None
+    """With --only-impacted: the base, the tests chosen and why; None when the whole suite ran."""
 
     @property
     def failures(self) -> int:
@@ -233,6 +241,37 @@ class PerformanceRecord(JsonRecord):
 
 
 @dataclass
+class DiffCoverageRecord(JsonRecord):
+    """Coverage of the lines changed since `base` (`DiffCoverage.to_dict()`) and the functions changed."""
+
+    run_id: str
+    base: str
+    commit: str
+    statements: int
+    covered: int
+    percent: float
+    files: dict[str, dict[str, Any]]
+    changed_functions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class MutationRecord(JsonRecord):
+    """Mutation score, killed and surviving mutants (targets for test-generator), per module."""
+
+    run_id: str
+    score: float | None
+    killed: int
+    survived: list[dict[str, Any]]
+    by_module: dict[str, dict[str, Any]]
+    total: int = 0
+    timeout: int = 0
+    errors: int = 0
+    sampled_from: int = 0
+    mutants_per_second: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ReadinessRecord(JsonRecord):
     """deployment-readiness's go/no-go on one run, each verdict's reason, and the thresholds."""
 
@@ -242,3 +281,29 @@ class ReadinessRecord(JsonRecord):
     reasons: list[str]
     checks: list[dict[str, Any]]
     thresholds: dict[str, Any]
+
+
+@dataclass
+class RegressionRiskRecord(JsonRecord):
+    """The functions changed since `base`, their risk, and the tests that exercise them."""
+
+    run_id: str
+    base: str
+    commit: str
+    changed: list[dict[str, Any]]
+    impacted_tests: list[str]
+    uncovered: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ApiContractRecord(JsonRecord):
+    """Breaking changes to the public API since `base`, additions, and the semver advice."""
+
+    run_id: str
+    base: str
+    commit: str
+    breaking: list[dict[str, Any]]
+    semver: str
+    added: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

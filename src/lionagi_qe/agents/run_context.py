@@ -89,6 +89,14 @@ class RunContext:
     """deployment-readiness: breaking API changes allowed (when api-contract-validator ran)."""
     source: tuple[str, ...] = ()
     """What to measure (`aqe run --source`): packages, modules or folders; () leaves it to the project or aqe."""
+    diff: str | None = None
+    """A git ref: the diff-aware work (diff coverage, regression risk, API contract) compares with it."""
+    diff_threshold: float | None = None
+    """Gate: least coverage of the changed lines in percent (None: the coverage threshold)."""
+    only_impacted: bool = False
+    """With `diff`: run only the tests that exercise the changed functions (per-test map of an earlier run)."""
+    max_mutants: int = 300
+    """mutation-tester: at most this many mutants (spread evenly over the covered code)."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:
@@ -121,7 +129,10 @@ class RunContext:
     def thresholds(self, fail_under: float | None = None) -> Thresholds:
         """The gate's thresholds (validated: a bad value raises `ConfigurationError`).
 
-        The coverage threshold is `coverage_threshold` if set, else the project's `fail_under`, else 80.
+        The coverage threshold is `coverage_threshold` if set, else the project's `fail_under`, else 80;
+        with `diff`, the changed lines' threshold is `diff_threshold`, else the coverage threshold.
         """
         coverage = self.coverage_threshold if self.coverage_threshold is not None else fail_under
-        return Thresholds(_GATE.min_coverage if coverage is None else coverage, self.max_failures, self.max_flaky)
+        minimum = _GATE.min_coverage if coverage is None else coverage
+        diff = (minimum if self.diff_threshold is None else self.diff_threshold) if self.diff else None
+        return Thresholds(minimum, self.max_failures, self.max_flaky, min_diff_coverage=diff)

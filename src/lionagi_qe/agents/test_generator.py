@@ -24,25 +24,30 @@ offline engines, write, coverage after) `analysis.generation.close_gaps`.
 Context (`RunContext`): run_id, generate, max_gaps, output_dir (default
 <root>/.aqe/generated; files there are never overwritten), llm_timeout
 (seconds per model reply), llm_attempts, llm_concurrency, budget. Reads the
-run's execution and gaps; writes aqe/test-plan/<run>/generated (`GeneratedRecord`).
+run's execution and gaps, and the mutants the suite let survive when
+mutation-tester ran before it (aqe/quality/<run>/mutation: a test that kills
+one is kept even if it adds no coverage); writes aqe/test-plan/<run>/generated
+(`GeneratedRecord`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lionagi_qe.agents.memory_keys import generated_key
-from lionagi_qe.agents.records import ExecutionRecord, GeneratedRecord
+from lionagi_qe.agents.memory_keys import generated_key, mutation_key
+from lionagi_qe.agents.records import ExecutionRecord, GeneratedRecord, MutationRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, missing_run, read_record
 from lionagi_qe.analysis.candidate import Candidate, generated_stem
 from lionagi_qe.analysis.gaps import Gap
 from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
 from lionagi_qe.analysis.llm_loop import GapLoop
 from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
 from lionagi_qe.analysis.llm_trial import try_tests
+from lionagi_qe.analysis.mutation_testing import Mutant
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings
 from lionagi_qe.core.base_agent import BaseQEAgent
@@ -76,6 +81,9 @@ class TestGeneratorAgent(BaseQEAgent):
         )
         job = _job(inputs.execution, project, stored_gaps.top(ctx.max_gaps), ctx.output_dir)
         asked: list[Candidate] = []
+        mutation = await read_record(self.memory, mutation_key(inputs.run_id), MutationRecord)
+        if mutation is not None:
+            job = replace(job, mutants=[Mutant.from_survivor(s, project) for s in mutation.survived if "edit" in s])
         fallbacks: list[dict[str, str]] = []
         model_calls: dict[str, Any] | None = None
         if self.model is not None:

@@ -22,6 +22,8 @@ from pathlib import Path
 from lionagi_qe.analysis.candidate import Candidate
 from lionagi_qe.analysis.coverage_report import Totals, load_coverage
 from lionagi_qe.analysis.gaps import Gap
+from lionagi_qe.analysis.mutant_targets import keep_mutant_killers
+from lionagi_qe.analysis.mutation_testing import Mutant
 from lionagi_qe.analysis.offline_generator import offline_candidates
 from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.analysis.test_runner import RunSettings
@@ -39,6 +41,8 @@ class GenerationJob:
     work_dir: Path
     output_dir: Path
     baseline_data_file: str
+    mutants: Sequence[Mutant] = ()
+    """Mutants the suite let survive (mutation-tester): a passing candidate that kills one is kept."""
 
 
 @dataclass
@@ -74,6 +78,7 @@ def close_gaps(
     if open_gaps:
         offline, notes = offline_candidates(job.project, job.settings.python, open_gaps, job.work_dir / "offline")
         checks += _verify(job, offline, by_id, "offline")
+    keep_mutant_killers(job.project, job.settings, checks, job.mutants, job.work_dir / "mutant-killers")
     kept = [check for check in checks if check.kept]
     files = write_tests(job.output_dir, [(c.candidate.stem, c.candidate.source) for c in kept]) if kept else []
     before = load_coverage(job.baseline_data_file, job.project, python=job.settings.python)

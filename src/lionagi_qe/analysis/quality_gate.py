@@ -25,10 +25,16 @@ class Thresholds:
     min_coverage: float = 80.0
     max_failures: int = 0
     max_flaky: int = 0
+    min_diff_coverage: float | None = None
+    """Least coverage of the changed lines (`--diff`); None: not judged."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_coverage <= 100:
             raise ConfigurationError(f"coverage threshold must be between 0 and 100, got {self.min_coverage!r}")
+        if self.min_diff_coverage is not None and not 0 <= self.min_diff_coverage <= 100:
+            raise ConfigurationError(
+                f"diff coverage threshold must be between 0 and 100, got {self.min_diff_coverage!r}"
+            )
         for name in ("max_failures", "max_flaky"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -44,6 +50,11 @@ class GateInputs:
     failures: int = 0
     flaky: int = 0
     collection_errors: int = 0
+    diff_coverage: float | None = None
+    """Coverage of the changed lines, when measured (`--diff`)."""
+    diff_statements: int = 0
+    partial_run: bool = False
+    """Only some tests ran (`--only-impacted`): the suite's total coverage is not judged."""
 
 
 @dataclass
@@ -66,7 +77,11 @@ def evaluate_gate(inputs: GateInputs, thresholds: Thresholds) -> GateVerdict:
     ok = inputs.coverage >= thresholds.min_coverage
     relation = ">=" if ok else "<"
     text = f"coverage {inputs.coverage:.1f}% {relation} {thresholds.min_coverage:g}%"
+    if inputs.partial_run:
+        ok, text = True, f"coverage {inputs.coverage:.1f}% not judged: only the impacted tests ran"
     checks.append(("coverage", ok, text, inputs.coverage, thresholds.min_coverage))
+    if thresholds.min_diff_coverage is not None and inputs.diff_coverage is not None:
+        checks.append(_diff_check(inputs, thresholds.min_diff_coverage))
     ok = inputs.failures <= thresholds.max_failures
     text = f"{inputs.failures} failing test(s)" if inputs.failures else "no failing tests"
     text = f"{text} ({thresholds.max_failures} allowed)"
@@ -85,3 +100,14 @@ def evaluate_gate(inputs: GateInputs, thresholds: Thresholds) -> GateVerdict:
         checks=[{"name": n, "passed": p, "value": v, "threshold": t} for n, p, _, v, t in checks],
         thresholds=asdict(thresholds),
     )
+
+
+def _diff_check(inputs: GateInputs, threshold: float) -> tuple[str, bool, str, Any, Any]:
+    """The check on the coverage of the changed lines (diff-cover's figure)."""
+    value = inputs.diff_coverage if inputs.diff_coverage is not None else 100.0
+    if inputs.diff_statements == 0:
+        return ("diff_coverage", True, "no changed statements to cover", value, threshold)
+    ok = value >= threshold
+    relation = ">=" if ok else "<"
+    text = f"diff coverage {value:.1f}% {relation} {threshold:g}% ({inputs.diff_statements} changed statements)"
+    return ("diff_coverage", ok, text, value, threshold)

@@ -49,6 +49,8 @@ class RunSettings:
     test_timeout: float = DEFAULT_TEST_TIMEOUT
     pytest_args: tuple[str, ...] = ()
     rerun_failures: bool = True
+    select: tuple[str, ...] | None = None
+    """Run only these node ids or test files (`aqe run --only-impacted`); None runs the whole suite."""
 
 
 @dataclass
@@ -254,6 +256,7 @@ def _attempt(project: TargetProject, settings: RunSettings, suite: _Suite, attem
     """One pytest process over the tests not run yet; returns its events and whether it hung."""
     events = suite.work_dir / f"events-{attempt}.jsonl"
     extra_env = {"AQE_PROBE_EVENTS": str(events), "AQE_PROBE_TIMEOUT": str(settings.test_timeout)}
+    extra_env.update(selection_environment(suite.work_dir, settings.select))
     if suite.outcomes:
         deselect = suite.work_dir / "deselect.txt"
         deselect.write_text("".join(f"{nodeid}\n" for nodeid in suite.outcomes), encoding="utf-8")
@@ -276,6 +279,16 @@ def _attempt(project: TargetProject, settings: RunSettings, suite: _Suite, attem
     suite.errors.extend(e for e in watch.errors if e.nodeid not in known)
     suite.notes.extend(note for note in watch.notes if note not in suite.notes)
     return watch, hung
+
+
+def selection_environment(work_dir: Path, select: Sequence[str] | None) -> dict[str, str]:
+    """Probe settings for the suite run: per-test coverage contexts, and the tests to run if only some."""
+    env = {"AQE_PROBE_CONTEXTS": "1"}
+    if select is not None:
+        chosen = work_dir / "select.txt"
+        chosen.write_text("".join(f"{nodeid}\n" for nodeid in select), encoding="utf-8")
+        env["AQE_PROBE_SELECT"] = str(chosen)
+    return env
 
 
 def _stall_limit(settings: RunSettings) -> float | None:

@@ -5,6 +5,7 @@
     aqe run . --json > report.json                # schema aqe.run/1 (docs/fleet.md)
     aqe run . --agents all                        # the standard four and every other agent (docs/agents.md)
     aqe run . --agents security-scanner,complexity-analyzer
+    aqe run . --diff main --only-impacted         # gate the changed lines; run only the tests they affect
 
 Exit codes (`lionagi_qe.fleet.ExitCode`): 0 gate passed, 1 gate failed, 2
 usage or configuration error or a project that cannot be analysed (missing
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -23,11 +25,13 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lionagi_qe.analysis.git_repo import GitRepo
 from lionagi_qe.cli.common import console, err_console, fail, run_async
+from lionagi_qe.cli.diff_sections import DIFF_SECTIONS
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.core.router import ModelRouter, TaskComplexity
 from lionagi_qe.core.task import AgentResult
-from lionagi_qe.errors import ConfigurationError
+from lionagi_qe.errors import ConfigurationError, GitRefError
 from lionagi_qe.fleet import RunOptions, run_fleet, select_agents
 
 _MARK = {"ok": "[green]✓[/]", "skipped": "[yellow]-[/]", "failed": "[red]✗[/]"}
@@ -124,12 +128,28 @@ def run(
         help="deployment-readiness: least mutation score in percent (when mutation-tester runs).",
     ),
     source: list[str] | None = _SOURCE_OPTION,
+    diff: str | None = typer.Option(
+        _DEFAULT.diff, "--diff", metavar="BASE",
+        help="A git ref: report and gate the coverage of the lines changed since BASE; gaps there first.",
+    ),
+    diff_threshold: float | None = typer.Option(
+        _DEFAULT.diff_threshold, "--diff-threshold", min=0, max=100,
+        help="Gate: least coverage of the changed lines in percent (default: the coverage threshold).",
+    ),
+    only_impacted: bool = typer.Option(
+        _DEFAULT.only_impacted, "--only-impacted",
+        help="With --diff: run only the tests that exercise the changed functions (per an earlier run's map).",
+    ),
+    max_mutants: int = typer.Option(
+        _DEFAULT.max_mutants, "--max-mutants", min=0, help="mutation-tester: at most this many mutants."
+    ),
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate, and --agents) on PATH."""
     try:
         extra_args = tuple(shlex.split(pytest_args))
     except ValueError as exc:
         fail(f"--pytest-args cannot be split like a shell line ({exc}); check its quotes")
+    check_diff_options(path, diff, only_impacted)
     options = RunOptions(
         code_path=path, python=python, venv=venv, coverage_threshold=coverage_threshold,
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
@@ -138,6 +158,7 @@ def run(
         agents=tuple(agents.split(",")) if agents else (), flaky_reruns=flaky_reruns, flaky_orders=flaky_orders,
         flaky_seed=flaky_seed, max_high_severity=max_high_severity, slowdown_ratio=slowdown_ratio,
         slowdown_floor=slowdown_floor, min_mutation_score=min_mutation_score, source=tuple(source or ()),
+        diff=diff, diff_threshold=diff_threshold, only_impacted=only_impacted, max_mutants=max_mutants,
     )
     try:
         select_agents(options.agents)
@@ -182,9 +203,22 @@ async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict
             return await run_fleet(orchestrator, options, on_progress=on_progress)
 
 
+def check_diff_options(path: str, diff: str | None, only_impacted: bool) -> None:
+    """Usage errors of --diff/--only-impacted, before any run: no git repository, a ref that names no commit."""
+    if only_impacted and not diff:
+        fail("--only-impacted needs --diff BASE: the tests are chosen by what changed since BASE")
+    if diff:
+        try:
+            GitRepo.at(path if Path(path).exists() else ".").commit(diff)
+        except GitRefError as exc:
+            fail(str(exc))
+
+
 def print_report(report: dict[str, Any]) -> None:
     """The human summary of an `aqe.run/1` report, one section after another."""
-    for section in (_agents, _coverage, _gaps, _generation, _failing_tests, _gate, _readiness, _where_stored):
+    for section in (
+        _agents, _coverage, _gaps, _generation, _failing_tests, *DIFF_SECTIONS, _gate, _readiness, _where_stored,
+    ):
         section(report)
 
 

@@ -33,12 +33,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from lionagi_qe.agents import (
+    ApiContractValidatorAgent,
     ComplexityAnalyzerAgent,
     CoverageAnalyzerAgent,
     DeploymentReadinessAgent,
     FlakyTestHunterAgent,
+    MutationTesterAgent,
     PerformanceTesterAgent,
     QualityGateAgent,
+    RegressionRiskAnalyzerAgent,
     SecurityScannerAgent,
     TestExecutorAgent,
     TestGeneratorAgent,
@@ -69,7 +72,10 @@ class AgentSpec:
 AGENT_REGISTRY: dict[str, AgentSpec] = {
     "test-executor": AgentSpec(TestExecutorAgent, after=()),
     "coverage-analyzer": AgentSpec(CoverageAnalyzerAgent),
-    "test-generator": AgentSpec(TestGeneratorAgent, after=("coverage-analyzer",)),
+    "mutation-tester": AgentSpec(MutationTesterAgent, after=("coverage-analyzer",)),
+    "regression-risk-analyzer": AgentSpec(RegressionRiskAnalyzerAgent, after=("coverage-analyzer",)),
+    "api-contract-validator": AgentSpec(ApiContractValidatorAgent),
+    "test-generator": AgentSpec(TestGeneratorAgent, after=("coverage-analyzer", "mutation-tester")),
     "quality-gate": AgentSpec(QualityGateAgent, after=("coverage-analyzer", "test-generator")),
     "flaky-test-hunter": AgentSpec(FlakyTestHunterAgent, section="flaky"),
     "security-scanner": AgentSpec(SecurityScannerAgent, section="security"),

@@ -70,13 +70,18 @@ def fleet_report(
         "exit_code": int(code),
         "error": error,
         "thresholds": _thresholds(results, options),
-        "tests": {k: executor.data[k] for k in TEST_FIELDS} if executor else None,
+        "tests": {**{k: executor.data[k] for k in TEST_FIELDS}, "selection": executor.data.get("selection")}
+        if executor else None,
         "coverage": coverage,
         "gaps": gaps_section(results) if coverage else [],
         "generation": generation_section(results),
         "gate": _gate_data(results),
         "agents": agents_section(results),
         **agent_sections(results, sections or {}),
+        "diff_coverage": diff_coverage_section(results, options),
+        "mutation": mutation_section(results),
+        "regression_risk": regression_risk_section(results),
+        "api_contract": api_contract_section(results),
     }
 
 
@@ -199,3 +204,45 @@ def agents_section(results: Results) -> dict[str, dict[str, Any]]:
         }
         for agent_id, r in results.items()
     }
+
+
+MUTATION_FIELDS = (
+    "score", "killed", "timeout", "errors", "total", "sampled_from", "mutants_per_second", "by_module", "notes",
+)
+SURVIVOR_FIELDS = ("id", "file", "line", "qualname", "operator", "description", "diff", "tests")
+REGRESSION_FIELDS = ("base", "commit", "changed", "impacted_tests", "uncovered")
+API_FIELDS = ("base", "commit", "breaking", "semver", "added", "packages", "notes")
+DIFF_FIELDS = ("base", "commit", "statements", "covered", "percent", "files")
+
+
+def diff_coverage_section(results: Results, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Coverage of the lines changed since `--diff BASE` (as diff-cover counts it) and its threshold."""
+    analyzer = _ok(results, "coverage-analyzer")
+    measured = analyzer.data.get("diff_coverage") if analyzer else None
+    if not measured:
+        return None
+    threshold = options.get("diff_threshold")
+    if threshold is None:
+        threshold = _thresholds(results, options)["coverage"]
+    return {**{k: measured[k] for k in DIFF_FIELDS}, "threshold": threshold}
+
+
+def mutation_section(results: Results) -> dict[str, Any] | None:
+    """The mutation-tester's score (overall and per module) and surviving mutants."""
+    tester = _ok(results, "mutation-tester")
+    if tester is None:
+        return None
+    survived = [{k: mutant.get(k) for k in SURVIVOR_FIELDS} for mutant in tester.data["survived"]]
+    return {**{k: tester.data[k] for k in MUTATION_FIELDS}, "survived": survived}
+
+
+def regression_risk_section(results: Results) -> dict[str, Any] | None:
+    """The changed functions by risk and the tests that exercise them."""
+    analyzer = _ok(results, "regression-risk-analyzer")
+    return {k: analyzer.data[k] for k in REGRESSION_FIELDS} if analyzer else None
+
+
+def api_contract_section(results: Results) -> dict[str, Any] | None:
+    """Breaking changes to the public API and the semver advice."""
+    validator = _ok(results, "api-contract-validator")
+    return {k: validator.data[k] for k in API_FIELDS} if validator else None

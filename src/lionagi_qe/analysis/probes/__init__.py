@@ -12,3 +12,4 @@ PROBES_DIR = Path(__file__).resolve().parent
 PYTEST_PLUGIN = "aqe_pytest_probe"
 CALL_PROBE = PROBES_DIR / "aqe_call_probe.py"
 FLAKY_PLUGIN = "aqe_flaky_probe"
+MUTATION_WORKER = "aqe_mutation_worker"

@@ -4,6 +4,8 @@ Environment:
   AQE_PROBE_EVENTS    file to append JSON-lines events to (required to record anything)
   AQE_PROBE_TIMEOUT   seconds each test may take (setup + call + teardown); 0 = no limit
   AQE_PROBE_DESELECT  file with node ids (one a line) to leave out, when resuming a run
+  AQE_PROBE_CONTEXTS  "1": label coverage.py's data with each test's node id (a dynamic context per test)
+  AQE_PROBE_SELECT    file with node ids or test files (one a line): run only those tests
 
 Events: {"e": "collect", "path"}, {"e": "collect_error", "nodeid", "message"},
 {"e": "collected", "nodeids"}, {"e": "start", "nodeid"},
@@ -43,6 +45,18 @@ class _Probe:
         self.results: dict[str, dict[str, Any]] = {}
         self.timed_out: set[str] = set()
         self.current = ""
+
+    def switch_context(self, label: str) -> None:
+        """Label the coverage collected from now on with `label` (per-test contexts), if asked to."""
+        if os.environ.get("AQE_PROBE_CONTEXTS") != "1":
+            return
+        try:
+            import coverage
+        except ImportError:
+            return
+        current = coverage.Coverage.current()
+        if current is not None:
+            current.switch_context(label)
 
     def emit(self, **event: Any) -> None:
         if self.out is not None:
@@ -111,12 +125,22 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         _probe.emit(e="collect_error", nodeid=report.nodeid, message=str(report.longrepr).strip()[-2000:])
 
 
+def _read_lines(path: str) -> set[str]:
+    with open(path, encoding="utf-8") as handle:
+        return {line.rstrip("\n") for line in handle if line.strip()}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    select = os.environ.get("AQE_PROBE_SELECT", "")
+    if select:
+        wanted = _read_lines(select)
+        chosen = [item.nodeid in wanted or item.nodeid.split("::")[0] in wanted for item in items]
+        config.hook.pytest_deselected(items=[item for item, keep in zip(items, chosen, strict=True) if not keep])
+        items[:] = [item for item, keep in zip(items, chosen, strict=True) if keep]
     path = os.environ.get("AQE_PROBE_DESELECT", "")
     if not path:
         return
-    with open(path, encoding="utf-8") as handle:
-        skip = {line.rstrip("\n") for line in handle if line.strip()}
+    skip = _read_lines(path)
     kept = [item for item in items if item.nodeid not in skip]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if item.nodeid in skip])
@@ -136,9 +160,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     previous = signal.signal(signal.SIGALRM, _on_alarm) if armed else None
     if armed:
         signal.setitimer(signal.ITIMER_REAL, _probe.timeout)
+    _probe.switch_context(item.nodeid)
     try:
         yield
     finally:
+        _probe.switch_context("")
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,71 @@
+"""mutation-tester: mutates covered code and runs the tests covering each mutated line; score and survivors.
+
+    agent = orchestrator.create_and_register_agent(MutationTesterAgent, agent_id="mutation-tester")
+    result = await orchestrator.execute_agent("mutation-tester", {"run_id": run_id})
+    result.data["score"], result.data["by_module"]["ledger.fees"]["score"]
+    result.data["survived"][0]   # {'file': 'ledger/fees.py', 'line': 2, 'description': '`>` -> `>=`', 'diff': ...}
+
+The engine is `analysis.mutation_testing`: mutants of the lines passing
+tests ran (per-test coverage contexts of the executor's run), each run
+against only those tests in a warm, forked worker. Context (`RunContext`):
+run_id, max_mutants. Reads the run's execution; writes
+aqe/quality/<run>/mutation (`MutationRecord`): the surviving mutants there
+are targets for test-generator (a test that kills one is worth keeping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lionagi_qe.agents.memory_keys import mutation_key
+from lionagi_qe.agents.records import MutationRecord
+from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.analysis.mutation_testing import MutantSettings, plan_mutants, run_mutants
+from lionagi_qe.analysis.project import inspect_project
+from lionagi_qe.analysis.test_contexts import load_test_contexts
+from lionagi_qe.core.base_agent import BaseQEAgent
+from lionagi_qe.core.task import AgentResult, QETask
+
+MAX_STORED_SURVIVORS = 200
+
+
+class MutationTesterAgent(BaseQEAgent):
+    """Measures how well the suite checks what it covers; see the module docstring."""
+
+    agent_type = "mutation-tester"
+
+    async def execute(self, task: QETask) -> AgentResult:
+        """Plan, run and score the mutants of the run's covered code, and store the survivors."""
+        ctx = RunContext.of(task.context)
+        inputs = await load_run(self.memory, task.context)
+        if inputs is None:
+            missing = missing_run(task.context)
+            return self.skipped(f"no test execution in memory for run {missing}; run test-executor first")
+        execution = inputs.execution
+        project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)
+        contexts = await asyncio.to_thread(load_test_contexts, execution.data_file, project)
+        passed = {t["nodeid"]: float(t["duration"]) for t in execution.tests if t["outcome"] == "passed"}
+        plan = await asyncio.to_thread(plan_mutants, project, contexts, passed, ctx.max_mutants)
+        settings = MutantSettings(python=Path(execution.python), pytest_args=tuple(execution.pytest_args))
+        work_dir = Path(execution.work_dir) / "mutation"
+        run = await asyncio.to_thread(run_mutants, project, settings, plan.mutants, work_dir)
+        notes = list(run.notes)
+        if not contexts.lines:
+            notes.append("no per-test coverage in this run: no test ran a measured line, so nothing was mutated")
+        if plan.found > len(plan.mutants):
+            notes.append(f"ran {len(plan.mutants)} of {plan.found} mutants, spread over the code (--max-mutants)")
+        record = MutationRecord(
+            run_id=inputs.run_id, score=run.score, killed=run.count("killed"),
+            survived=run.survived[:MAX_STORED_SURVIVORS], by_module=run.by_module, total=len(run.results),
+            timeout=run.count("timeout"), errors=run.count("error"), sampled_from=plan.found,
+            mutants_per_second=run.per_second, notes=notes,
+        )
+        await self.store_memory(mutation_key(inputs.run_id), record.to_json())
+        score = "n/a" if run.score is None else f"{run.score:.1f}%"
+        return self.result(
+            f"mutation score {score}: {record.killed} killed, {record.timeout} timed out, "
+            f"{len(run.survived)} survived of {record.total} mutants ({run.per_second:g}/s)",
+            **record.to_json(),
+        )
