@@ -5,6 +5,7 @@
     aqe/coverage/<run>/gaps         coverage-analyzer: gaps by function, riskiest first
     aqe/test-plan/<run>/generated   test-generator: kept and rejected tests, coverage before/after
     aqe/quality/<run>/verdict       quality-gate: passed, reasons, thresholds
+    aqe/runs/<run>/status           `aqe run`, when the run was interrupted (Ctrl-C)
 
 Run ids (`lionagi_qe.core.task.new_run_id`) sort by time, so the latest run is the last key.
 The records stored under these keys are typed in `agents.records`.
@@ -57,3 +58,11 @@ async def resolve_run_id(memory: MemoryBackend, context: Mapping[str, Any]) -> s
         return str(context["run_id"])
     keys = [k for k in await memory.list_keys("aqe/test-plan/") if k.endswith("/execution")]
     return run_id_of(keys[-1]) if keys else None
+
+
+RUN_STATUS_PATTERN = "aqe/runs/*/status"
+
+
+def run_status_key(run_id: str) -> str:
+    """Key of how a run ended when it did not finish (`RunStatusRecord`: interrupted, by Ctrl-C)."""
+    return f"aqe/runs/{run_id}/status"

@@ -11,6 +11,7 @@
 | `GapsRecord`      | aqe/coverage/<run>/gaps         | coverage-analyzer |
 | `GeneratedRecord` | aqe/test-plan/<run>/generated   | test-generator    |
 | `VerdictRecord`   | aqe/quality/<run>/verdict       | quality-gate      |
+| `RunStatusRecord` | aqe/runs/<run>/status           | `aqe run` (Ctrl-C) |
 
 `to_json()` is what is stored; `from_json()` reads it back and ignores keys
 it does not know, so a newer writer's extra fields do not break an older reader.
@@ -102,6 +103,12 @@ class GapsRecord(JsonRecord):
         """The `count` riskiest gaps."""
         return [Gap.from_dict(stored) for stored in self.gaps[:count]]
 
+    def chosen(self, gap_ids: tuple[str, ...], count: int) -> list[Gap]:
+        """The gaps named in `gap_ids` (in ranking order) when any are named, else the `count` riskiest."""
+        if not gap_ids:
+            return self.top(count)
+        return [Gap.from_dict(stored) for stored in self.gaps if stored["id"] in gap_ids]
+
 
 @dataclass
 class GeneratedRecord(JsonRecord):
@@ -130,3 +137,14 @@ class VerdictRecord(JsonRecord):
     checks: list[dict[str, Any]] = field(default_factory=list)
     thresholds: dict[str, Any] = field(default_factory=dict)
     coverage_with_generated_tests: float | None = None
+
+
+@dataclass
+class RunStatusRecord(JsonRecord):
+    """How a run ended when it did not finish: `status` 'interrupted', the agent that was running, when."""
+
+    run_id: str
+    project: str
+    status: str
+    agent: str | None
+    at: str

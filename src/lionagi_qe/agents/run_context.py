@@ -16,6 +16,7 @@ from typing import Any
 
 from lionagi_qe.analysis.quality_gate import Thresholds
 from lionagi_qe.analysis.test_runner import DEFAULT_TEST_TIMEOUT
+from lionagi_qe.analysis.workspace import DEFAULT_KEEP_RUNS
 
 _GATE = Thresholds()
 
@@ -53,6 +54,10 @@ class RunContext:
     max_flaky: int = _GATE.max_flaky
     wait_timeout: float = 30.0
     """Seconds the quality gate waits for the coverage report of an analyzer running alongside."""
+    keep_runs: int = DEFAULT_KEEP_RUNS
+    """Run folders kept under <root>/.aqe/runs (the newest; 0 keeps every one)."""
+    gap_ids: tuple[str, ...] = ()
+    """The test generator works on these gaps only (ids as the coverage-analyzer gives them), not the riskiest."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:

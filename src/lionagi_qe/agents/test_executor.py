@@ -6,7 +6,8 @@
 
 Context (`RunContext`): code_path, run_id, python or venv (the target's
 interpreter; default the one running aqe), test_timeout (seconds per test),
-pytest_args, work_dir (default <root>/.aqe/runs/<run>).
+pytest_args, work_dir (default <root>/.aqe/runs/<run>), keep_runs (run folders
+kept under <root>/.aqe/runs, the newest; older ones are deleted after the run).
 Writes aqe/test-plan/<run>/execution (`ExecutionRecord`). A project that
 cannot be analysed (missing, no tests, syntax error) is a failed result
 whose error has kind 'target'; failing tests are not.
@@ -24,6 +25,7 @@ from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
+from lionagi_qe.analysis.workspace import prune_runs, run_folder
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask, new_run_id
 from lionagi_qe.errors import TargetProjectError
@@ -69,9 +71,10 @@ class TestExecutorAgent(BaseQEAgent):
         project: TargetProject = await asyncio.to_thread(inspect_project, ctx.code_path)
         python = resolve_interpreter(ctx.python, ctx.venv)
         interpreter = await asyncio.to_thread(check_interpreter, python)
-        work_dir = Path(ctx.work_dir or project.root / ".aqe" / "runs" / run_id)
+        work_dir = Path(ctx.work_dir or run_folder(project.root, run_id))
         settings = RunSettings(python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args)
         run = await asyncio.to_thread(run_test_suite, project, work_dir, settings)
+        await asyncio.to_thread(prune_runs, project.root, ctx.keep_runs)
         record = ExecutionRecord.from_json({
             "run_id": run_id,
             "code_path": str(Path(ctx.code_path).resolve()),

@@ -61,7 +61,7 @@ class TestGeneratorAgent(BaseQEAgent):
             run = missing_run(task.context)
             return self.skipped(f"no coverage gaps in memory for run {run}; run coverage-analyzer first")
         project = await asyncio.to_thread(inspect_project, inputs.execution.code_path, check_syntax=False)
-        job = _job(inputs.execution, project, stored_gaps.top(ctx.max_gaps), ctx.output_dir)
+        job = _job(inputs.execution, project, stored_gaps.chosen(ctx.gap_ids, ctx.max_gaps), ctx.output_dir)
         fallbacks: list[dict[str, str]] = []
         asked = await self._ask_model(job.gaps, project, ctx.llm_timeout, fallbacks) if self.model is not None else []
         outcome = await asyncio.to_thread(close_gaps, job, asked, fallbacks)

@@ -167,3 +167,33 @@ def agents_section(results: Results) -> dict[str, dict[str, Any]]:
         }
         for agent_id, r in results.items()
     }
+
+
+def error_report(
+    message: str,
+    *,
+    kind: str = "usage",
+    code: ExitCode | int = ExitCode.ERROR,
+    run_id: str | None = None,
+    mode: str | None = None,
+    project: str | None = None,
+) -> dict[str, Any]:
+    """An `aqe.run/1` report for a run that never produced results (a usage error, Ctrl-C): every field present."""
+    return {
+        "schema": SCHEMA,
+        "run_id": run_id,
+        "started_at": None,
+        "mode": mode,
+        "model": None,
+        "project": project,
+        "status": "error",
+        "exit_code": int(code),
+        "error": {"kind": kind, "message": message},
+        "thresholds": None,
+        "tests": None,
+        "coverage": None,
+        "gaps": [],
+        "generation": None,
+        "gate": None,
+        "agents": {},
+    }
