@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 import typer
 from dotenv import find_dotenv, load_dotenv
 
-from lionagi_qe.cli import config_cmd, memory_cmd, run_cmd
+from lionagi_qe.cli import adopt_cmd, config_cmd, memory_cmd, report_cmd, run_cmd
 
 app = typer.Typer(
     name="aqe",
@@ -45,7 +45,11 @@ def _load_environment(
     load_dotenv(find_dotenv(usecwd=True), override=False)
 
 
-app.command("config")(config_cmd.config)
+app.command("config", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    config_cmd.config
+)
 app.command("run", cls=run_cmd.RunCommand)(run_cmd.run)
 app.add_typer(memory_cmd.app, name="memory")
 app.command("history")(memory_cmd.history)
+app.command("report")(report_cmd.report)
+app.command("adopt")(adopt_cmd.adopt)

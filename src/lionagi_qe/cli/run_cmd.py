@@ -30,6 +30,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import datetime, timezone
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -84,17 +85,17 @@ class RunCommand(TyperCommand):
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         """Parse as usual; a usage error asked for in JSON also prints the aqe.run/1 error document."""
+        given = list(args)  # the parser consumes `args`
         try:
             return super().parse_args(ctx, args)
         except Exception as exc:
-            if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message") and _json_in(args):
+            if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message") and _json_in(given):
                 typer.echo(json.dumps(error_report(exc.format_message()), indent=2))
             raise
 
 
 def _json_in(args: list[str]) -> bool:
-    pairs = zip(args, [*args[1:], ""], strict=True)
-    return "--json" in args or "--format=json" in args or any(a == "--format" and b == "json" for a, b in pairs)
+    return "--json" in args or "--format=json" in args or ("--format", "json") in pairwise(args)
 
 
 def run(
