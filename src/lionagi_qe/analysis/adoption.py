@@ -1,6 +1,6 @@
 """Move a run's kept tests into the project's own test folder, so the next run counts them.
 
-    folder = test_folder(project.root)                       # tests/ or test/, else where the tests are
+    folder = suite_folder(project.root)                       # tests/ or test/, else where the tests are
     for moved in adopt_tests(kept_files, folder):
         moved.source, moved.destination, moved.outcome       # 'moved', 'already there' or 'missing'
 
@@ -33,7 +33,7 @@ class Adopted:
     outcome: str
 
 
-def test_folder(root: Path) -> Path:
+def suite_folder(root: Path) -> Path:
     """`tests/` or `test/` under the root if one exists, else the folder holding most of the project's tests."""
     for name in TEST_FOLDERS:
         if (root / name).is_dir():

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from lionagi_qe.analysis.adoption import adopt_tests, test_folder
+from lionagi_qe.analysis.adoption import adopt_tests, suite_folder
 from lionagi_qe.cli.common import console, fail
 from lionagi_qe.cli.project_settings import read_project_config
 from lionagi_qe.cli.render_markdown import relative
@@ -39,7 +39,7 @@ def adopt(
     if not kept:
         console.print(f"run {saved['run_id']} kept no tests: nothing to adopt", highlight=False)
         return
-    folder = Path(to).expanduser().resolve() if to else test_folder(root)
+    folder = Path(to).expanduser().resolve() if to else suite_folder(root)
     for adopted in adopt_tests([Path(k["file"]) for k in kept], folder):
         source = escape(relative(str(adopted.source), str(root)))
         if adopted.destination is None:
