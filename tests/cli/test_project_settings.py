@@ -169,3 +169,22 @@ def test_project_config_is_read_at_the_project_root(tmp_path: Path) -> None:
     config = read_project_config(root / "pkg")
     assert config.root == root and config.values == {"max-gaps": 4}
     assert read_project_config(tmp_path / "elsewhere").values == {}
+
+
+def test_the_readme_documents_real_keys(tmp_path: Path) -> None:
+    """The README's [tool.aqe] table names only keys `aqe run` has, and its example is accepted as written."""
+    from helpers.fleet import REPO
+    from lionagi_qe.cli.project_settings import known_keys
+    from lionagi_qe.cli.run_cmd import run_command
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## In CI"):]
+    documented = {key.strip("` ") for row in section.splitlines() if row.startswith("| `")
+                  for key in row.split("|")[1].split(",")}
+    known = set(known_keys(run_command()))
+    assert documented and documented <= known
+    example = section[section.index("```toml") + len("```toml"):section.index("```", section.index("```toml") + 7)]
+    (tmp_path / "pyproject.toml").write_text(example, encoding="utf-8")
+    ctx = run_command().make_context("run", [str(tmp_path)])
+    settings = settle(ctx, read_project_config(tmp_path))
+    assert settings["coverage_threshold"].value == 85.0 and settings["max_gaps"].value == 3
