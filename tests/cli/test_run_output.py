@@ -184,6 +184,16 @@ def test_usage_errors_are_one_line_before_anything_runs(
         assert out == ""
 
 
+def test_a_configuration_error_during_the_run_gives_json(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    offline.setenv("AQE_STORAGE_MODE", "production")
+    code, out, err = aqe("run", str(root), "--json", "-v")
+    report = json.loads(out)
+    assert code == 2 and err.startswith("error: production mode needs a PostgreSQL URL")
+    assert report["error"]["kind"] == "configuration" and report["run_id"]
+    assert report["error"]["message"].startswith("production mode needs a PostgreSQL URL: set DATABASE_URL")
+
+
 def test_an_option_value_refused_by_the_parser_still_gives_json(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
     code, out, err = aqe("run", str(tmp_path), "--coverage-threshold", "200", "--json")
     assert code == 2 and "--coverage-threshold" in err
@@ -219,3 +229,22 @@ def test_markdown_of_an_error_report_says_why() -> None:
     text = markdown_report(error_report("'x' does not exist; pass a folder", project="/p"))
     assert text.startswith("## aqe: ⚠️ aqe could not judge\n\nproject `/p`\n\n**Error** (usage): 'x' does not exist")
 
+
+
+def test_flaky_tests_are_warnings_and_modules_that_cannot_be_collected_errors(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("import x\n\n\ndef test_sometimes():\n    pass\n", encoding="utf-8")
+    report = {
+        "project": str(tmp_path), "error": None, "gaps": [], "gate": {"passed": True, "reasons": []},
+        "tests": {
+            "failing": [{"nodeid": "tests/test_a.py::test_sometimes", "outcome": "flaky", "message": "failed, then"}],
+            "collection_errors": [{"nodeid": "tests/test_b.py", "message": "E   ModuleNotFoundError: y"}],
+        },
+    }
+    assert workflow_commands(report, env={}) == [
+        "::warning file=tests/test_a.py,line=4,title=aqe%3A test flaky::tests/test_a.py::test_sometimes flaky: "
+        "failed, then",
+        "::error file=tests/test_b.py,title=aqe%3A test collection error::tests/test_b.py collection error: "
+        "E   ModuleNotFoundError: y",
+    ]

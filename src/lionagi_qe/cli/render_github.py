@@ -4,8 +4,9 @@
         print(line)
     append_step_summary(report)                     # when GITHUB_STEP_SUMMARY is set: the markdown summary
 
-Annotations: an `::error` at each failing test (the line of its `def`), a
-`::warning` at the uncovered lines of each of the riskiest gaps, and an
+Annotations: an `::error` at each failing test (the line of its `def`) and
+test module that cannot be collected, a `::warning` at each flaky test and
+at the uncovered lines of each of the riskiest gaps, and an
 `::error` without a file when the gate fails or the run errs. File paths are
 relative to the repository root: GITHUB_WORKSPACE when the project is inside
 it, else the nearest parent holding `.git`, else the project itself.
@@ -82,10 +83,10 @@ def append_step_summary(report: dict[str, Any], env: Mapping[str, str] | None = 
 
 def _failing(report: dict[str, Any]) -> list[dict[str, Any]]:
     tests = report.get("tests") or {}
-    return [test for test in tests.get("failing", []) if test["outcome"] != "flaky"] + [
+    return [*tests.get("failing", []), *(
         {"nodeid": error["nodeid"], "outcome": "collection error", "message": error["message"]}
         for error in tests.get("collection_errors", [])
-    ]
+    )]
 
 
 def _failing_test(test: dict[str, Any], project: Path, root: Path) -> str:
@@ -94,7 +95,8 @@ def _failing_test(test: dict[str, Any], project: Path, root: Path) -> str:
     first = (test.get("message") or "").strip().splitlines()[:1]
     message = f"{test['nodeid']} {test['outcome']}" + (f": {first[0]}" if first else "")
     line = _definition_line(path, name)
-    return command("error", message, file=_shown(path, root), line=line, title=f"aqe: test {test['outcome']}")
+    kind = "warning" if test["outcome"] == "flaky" else "error"
+    return command(kind, message, file=_shown(path, root), line=line, title=f"aqe: test {test['outcome']}")
 
 
 def _gap(gap: dict[str, Any], project: Path, root: Path) -> str:

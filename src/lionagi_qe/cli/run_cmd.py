@@ -166,7 +166,7 @@ def run(
     except QEError as exc:
         fail_run(str(exc), wants_json(ctx.params))
     as_document = style.format is OutputFormat.JSON
-    if style.verbosity >= VERBOSE:
+    if style.verbosity >= VERBOSE and not style.document:
         console.print(settings_table(settings.values()))
     try:
         report = asyncio.run(_run(options, router, model, style, storage))
@@ -175,7 +175,10 @@ def run(
     except KeyboardInterrupt:
         fail_run("interrupted before the fleet started", as_document, kind="interrupted", code=EXIT_INTERRUPTED)
     save_report(report)
-    append_step_summary(report)
+    try:
+        append_step_summary(report)
+    except OSError as exc:
+        err_console.print(f"[yellow]warning:[/] cannot append to GITHUB_STEP_SUMMARY: {escape(str(exc))}")
     emit(report, style)
     raise typer.Exit(report["exit_code"])
 
