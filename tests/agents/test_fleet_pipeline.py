@@ -7,7 +7,9 @@ from pathlib import Path
 from helpers.fleet import copy_sample
 from lionagi_qe.agents import CoverageAnalyzerAgent, TestGeneratorAgent
 from lionagi_qe.core.orchestrator import QEOrchestrator
-from lionagi_qe.fleet import STANDARD_PIPELINE, build_fleet
+from lionagi_qe.fleet import STANDARD_PIPELINE, RunOptions, build_fleet, run_fleet
+from lionagi_qe.fleet.pipeline import AGENT_REGISTRY
+from lionagi_qe.fleet.report import OPTIONAL_SECTIONS, error_report
 
 
 async def test_pipeline_parallel_and_trend(tmp_path: Path) -> None:
@@ -68,3 +70,12 @@ async def test_agents_skip_clearly_without_a_run() -> None:
     )
     assert [r.status for r in results] == ["skipped", "skipped", "skipped"]
     assert "run test-executor first" in results[0].summary
+
+
+async def test_an_error_report_has_every_field_a_run_report_has(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    async with QEOrchestrator(mode="test") as orchestrator:
+        report = await run_fleet(orchestrator, RunOptions(code_path=str(root), generate=False))
+    assert report["status"] == "passed"
+    assert list(error_report("x does not exist")) == list(report)
+    assert {spec.section for spec in AGENT_REGISTRY.values() if spec.section} <= set(OPTIONAL_SECTIONS)

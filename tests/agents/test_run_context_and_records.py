@@ -26,13 +26,14 @@ def test_run_context_reads_known_keys_with_their_types_and_defaults() -> None:
 
 def test_every_aqe_run_option_defaults_to_run_options() -> None:
     defaults = RunOptions()
-    options = {name: p.default.default for name, p in inspect.signature(run_cmd.run).parameters.items()}
+    parameters = inspect.signature(run_cmd.run).parameters.items()
+    options = {name: p.default.default for name, p in parameters if name != "ctx"}
     assert options["path"] == defaults.code_path
     assert options["no_generate"] is (not defaults.generate)
     assert options["pytest_args"] == ""
     assert options["output"] == defaults.output_dir
     same = ("python", "venv", "coverage_threshold", "max_failures", "max_flaky", "test_timeout", "max_gaps")
-    same += ("llm_timeout",)
+    same += ("llm_timeout", "keep_runs")
     assert {name: options[name] for name in same} == {name: getattr(defaults, name) for name in same}
 
 
@@ -57,3 +58,15 @@ def test_gaps_record_gives_back_the_gaps_it_stored() -> None:
     gap = Gap(file="a.py", path="/p/a.py", module="a", qualname="f", lineno=1, end_lineno=3, complexity=2,
               statements=3, missing_lines=[2], missing_branches=[(1, -1)], executed_lines=[1], covered=True, risk=3.0)
     assert GapsRecord(run_id="r1", gaps=[gap.to_dict()]).top(5) == [gap]
+
+
+def test_gaps_record_chosen_by_id_or_the_riskiest() -> None:
+    gaps = [
+        Gap(file="a.py", path="/p/a.py", module="a", qualname=name, lineno=1, end_lineno=3, complexity=2,
+            statements=3, missing_lines=[2], missing_branches=[], executed_lines=[1], covered=True, risk=risk)
+        for name, risk in (("f", 9.0), ("g", 5.0), ("h", 1.0))
+    ]
+    record = GapsRecord(run_id="r1", gaps=[gap.to_dict() for gap in gaps])
+    assert record.chosen(("a:h", "a:g"), 1) == [gaps[1], gaps[2]]  # ranking order, count ignored
+    assert record.chosen((), 2) == gaps[:2]
+    assert RunContext.of({"gap_ids": ["a:h"]}).gap_ids == ("a:h",)

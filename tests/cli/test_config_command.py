@@ -121,6 +121,7 @@ def test_json_in_development_has_no_database_settings(env: pytest.MonkeyPatch) -
         "overridden": {},
         "description": report["description"],
         "settings": None,
+        "fleet": report["fleet"],
     }
     assert report["description"].startswith("Development mode")
 

@@ -15,6 +15,7 @@
     aqe/quality/<run>/mutation      mutation-tester: score, killed, surviving mutants, per module
     aqe/quality/<run>/regression-risk  regression-risk-analyzer: changed functions, risk, impacted tests
     aqe/quality/<run>/api-contract  api-contract-validator: breaking changes, semver advice
+    aqe/runs/<run>/status           `aqe run`, when the run was interrupted (Ctrl-C)
 
 Run ids (`lionagi_qe.core.task.new_run_id`) sort by time, so the latest run is the last key.
 The records stored under these keys are typed in `agents.records`.
@@ -120,3 +121,11 @@ def regression_risk_key(run_id: str) -> str:
 def api_contract_key(run_id: str) -> str:
     """Key of the api-contract-validator's result for a run."""
     return f"aqe/quality/{run_id}/api-contract"
+
+
+RUN_STATUS_PATTERN = "aqe/runs/*/status"
+
+
+def run_status_key(run_id: str) -> str:
+    """Key of how a run ended when it did not finish (`RunStatusRecord`: interrupted, by Ctrl-C)."""
+    return f"aqe/runs/{run_id}/status"

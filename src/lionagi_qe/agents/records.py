@@ -21,6 +21,7 @@
 | `MutationRecord`  | aqe/quality/<run>/mutation      | mutation-tester   |
 | `RegressionRiskRecord` | aqe/quality/<run>/regression-risk | regression-risk-analyzer |
 | `ApiContractRecord` | aqe/quality/<run>/api-contract | api-contract-validator |
+| `RunStatusRecord` | aqe/runs/<run>/status           | `aqe run` (Ctrl-C) |
 
 `to_json()` is what is stored; `from_json()` reads it back and ignores keys
 it does not know, so a newer writer's extra fields do not break an older reader.
@@ -123,6 +124,12 @@ class GapsRecord(JsonRecord):
     def top(self, count: int) -> list[Gap]:
         """The `count` riskiest gaps."""
         return [Gap.from_dict(stored) for stored in self.gaps[:count]]
+
+    def chosen(self, gap_ids: tuple[str, ...], count: int) -> list[Gap]:
+        """The gaps named in `gap_ids` (in ranking order) when any are named, else the `count` riskiest."""
+        if not gap_ids:
+            return self.top(count)
+        return [Gap.from_dict(stored) for stored in self.gaps if stored["id"] in gap_ids]
 
 
 @dataclass
@@ -307,3 +314,14 @@ class ApiContractRecord(JsonRecord):
     added: list[str] = field(default_factory=list)
     packages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunStatusRecord(JsonRecord):
+    """How a run ended when it did not finish: `status` 'interrupted', the agent that was running, when."""
+
+    run_id: str
+    project: str
+    status: str
+    agent: str | None
+    at: str

@@ -19,6 +19,7 @@ from lionagi_qe.analysis.performance import SlowdownRule
 from lionagi_qe.analysis.quality_gate import Thresholds
 from lionagi_qe.analysis.readiness import ReadinessThresholds
 from lionagi_qe.analysis.test_runner import DEFAULT_TEST_TIMEOUT
+from lionagi_qe.analysis.workspace import DEFAULT_KEEP_RUNS
 
 _GATE = Thresholds()
 _HUNT = HuntOptions()
@@ -97,6 +98,10 @@ class RunContext:
     """With `diff`: run only the tests that exercise the changed functions (per-test map of an earlier run)."""
     max_mutants: int = 300
     """mutation-tester: at most this many mutants (spread evenly over the covered code)."""
+    keep_runs: int = DEFAULT_KEEP_RUNS
+    """Run folders kept under <root>/.aqe/runs (the newest; 0 keeps every one)."""
+    gap_ids: tuple[str, ...] = ()
+    """The test generator works on these gaps only (ids as the coverage-analyzer gives them), not the riskiest."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:

@@ -10,7 +10,8 @@ pytest_args, work_dir (default <root>/.aqe/runs/<run>), source (what to
 measure, like coverage's --source; default the project's coverage
 configuration, else what aqe finds); with diff and only_impacted, only the
 tests exercising the functions changed since diff (`analysis.test_impact`,
-from the latest earlier run's test map).
+from the latest earlier run's test map); keep_runs (run folders kept under
+<root>/.aqe/runs, the newest; older ones are deleted after the run).
 Writes aqe/test-plan/<run>/execution (`ExecutionRecord`) and, in the work
 dir, this run's test map (functions to the tests that ran them). A project that
 cannot be analysed (missing, no tests, syntax error) is a failed result
@@ -31,6 +32,7 @@ from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_contexts import load_test_contexts
 from lionagi_qe.analysis.test_impact import TEST_MAP, ImpactSelection, latest_test_map, select_impacted, update_test_map
 from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
+from lionagi_qe.analysis.workspace import prune_runs, run_folder
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask, new_run_id
 from lionagi_qe.errors import TargetProjectError
@@ -77,13 +79,14 @@ class TestExecutorAgent(BaseQEAgent):
         project: TargetProject = await asyncio.to_thread(inspect_project, ctx.code_path, source=ctx.source)
         python = resolve_interpreter(ctx.python, ctx.venv)
         interpreter = await asyncio.to_thread(check_interpreter, python)
-        work_dir = Path(ctx.work_dir or project.root / ".aqe" / "runs" / run_id)
+        work_dir = Path(ctx.work_dir or run_folder(project.root, run_id))
         selection = await self._impacted(ctx, project, run_id) if ctx.diff and ctx.only_impacted else None
         chosen = tuple(selection.selected) if selection and selection.selected is not None else None
         settings = RunSettings(python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args, select=chosen)
         run = await asyncio.to_thread(run_test_suite, project, work_dir, settings)
         previous = Path(selection.map_file) if chosen is not None and selection and selection.map_file else None
         test_map = await asyncio.to_thread(_write_test_map, project, run, work_dir / TEST_MAP, previous)
+        await asyncio.to_thread(prune_runs, project.root, ctx.keep_runs)
         record = ExecutionRecord.from_json({
             "run_id": run_id,
             "code_path": str(Path(ctx.code_path).resolve()),

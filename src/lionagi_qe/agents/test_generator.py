@@ -79,7 +79,7 @@ class TestGeneratorAgent(BaseQEAgent):
         project = await asyncio.to_thread(
             inspect_project, inputs.execution.code_path, check_syntax=False, source=inputs.execution.source
         )
-        job = _job(inputs.execution, project, stored_gaps.top(ctx.max_gaps), ctx.output_dir)
+        job = _job(inputs.execution, project, stored_gaps.chosen(ctx.gap_ids, ctx.max_gaps), ctx.output_dir)
         asked: list[Candidate] = []
         mutation = await read_record(self.memory, mutation_key(inputs.run_id), MutationRecord)
         if mutation is not None:

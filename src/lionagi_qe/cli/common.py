@@ -3,6 +3,10 @@
     @app.command()
     def config() -> None:
         run_async(_show_config())     # QEError -> message on stderr, exit 2
+
+`console` and `err_console` wrap at the terminal's width on a terminal;
+writing to a file or a pipe (CI logs, `> out.txt`) they never wrap, so paths
+and tables stay whole, and print no colours.
 """
 
 from __future__ import annotations
@@ -12,14 +16,32 @@ from collections.abc import Coroutine
 from typing import Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
 from lionagi_qe.errors import QEError
 from lionagi_qe.fleet.report import ExitCode
 
-console = Console()
-err_console = Console(stderr=True)
+NO_TERMINAL_WIDTH = 10_000
+"""Columns when not writing to a terminal: wide enough that nothing wraps."""
+
+
+class UnwrappedConsole(Console):
+    """A rich Console that wraps at the terminal's width, and not at all when its output is not a terminal."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The terminal's size; off a terminal, NO_TERMINAL_WIDTH columns."""
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(NO_TERMINAL_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self.width, self.height = new_size
+
+
+console = UnwrappedConsole()
+err_console = UnwrappedConsole(stderr=True)
 
 T = TypeVar("T")
 

@@ -1,8 +1,16 @@
-"""`aqe config`: which storage mode is in use, why, and (with `--check`) whether it works.
+"""`aqe config`: which storage mode is in use, why, and (with `--check`) whether it works; the fleet settings.
 
-    aqe config                 # mode, the variable that chose it, the description
+    aqe config                 # mode, the variable that chose it, the description; `aqe run`'s settings
     aqe config --check         # production: connect, report server, schema and pool
     aqe config --check --json  # the same as one JSON object on stdout
+    aqe config --project app --coverage-threshold 95   # the settings `aqe run app --coverage-threshold 95` uses
+
+The fleet settings are `aqe run`'s options as a run of the project
+(`--project`, default the working folder) would take them: each one's value
+and where it came from (default, `[tool.aqe]` in the project's
+pyproject.toml, or the command line: any option of `aqe run` may follow).
+The storage mode comes from the environment, else from `storage` in
+`[tool.aqe]`, else the default.
 
 Exit codes: 0 all good; 2 the configuration is invalid (message on stderr
 naming the variable to fix) or, with `--check`, the database cannot be
@@ -21,22 +29,44 @@ import typer
 from rich.markup import escape
 
 from lionagi_qe.cli.common import console, fail, run_async
+from lionagi_qe.cli.project_settings import (
+    ProjectConfig,
+    Setting,
+    configured_storage,
+    read_project_config,
+    settle,
+    storage_setting,
+)
+from lionagi_qe.cli.run_cmd import run_command
+from lionagi_qe.cli.settings_table import settings_json, settings_table
 from lionagi_qe.config import StorageConfig, StorageMode
 from lionagi_qe.config.storage_config import MODE_VARIABLES
 from lionagi_qe.errors import ConfigurationError
 from lionagi_qe.storage.factory import create_memory
 
+TOOL_AQE = "[tool.aqe]"
+
 
 def config(
+    ctx: typer.Context,
     check: bool = typer.Option(False, "--check", help="Connect to the storage and report on it (production)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    project: str = typer.Option(
+        ".", "--project", help="The project whose [tool.aqe] to read (any `aqe run` option may follow)."
+    ),
 ) -> None:
-    """Show the storage mode, where it came from and its settings; --check also connects."""
+    """Show the storage mode, where it came from and its settings, and the fleet settings; --check also connects."""
     try:
-        settings = StorageConfig.from_environment()
+        project_config, fleet = fleet_settings(project, ctx.args)
+        settings = StorageConfig.from_environment(mode=configured_storage(project_config))
     except ConfigurationError as exc:
         fail(str(exc))
-    report = describe(settings, os.environ)
+    report = describe(settings, os.environ, project_config)
+    report["fleet"] = {
+        "project": str(project_config.root),
+        "config_file": str(project_config.file) if project_config.file else None,
+        "settings": settings_json(fleet),
+    }
     if check:
         report["check"] = run_async(check_storage(settings))
     if as_json:
@@ -47,18 +77,35 @@ def config(
         fail("the storage answered but reports itself unhealthy; see the check report above")
 
 
-def describe(settings: StorageConfig, env: Mapping[str, str]) -> dict[str, Any]:
+def fleet_settings(project: str, args: list[str]) -> tuple[ProjectConfig, list[Setting]]:
+    """The project's `[tool.aqe]` and the settings `aqe run PROJECT ARGS` would use (storage last)."""
+    try:
+        ctx = run_command().make_context("run", [project, *args])
+    except Exception as exc:  # the run command's own usage error (unknown option, bad value)
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        raise ConfigurationError(
+            f"{message} (aqe config takes --check, --json, --project and aqe run's options)"
+        ) from None
+    project_config = read_project_config(project)
+    return project_config, [*settle(ctx, project_config).values(), storage_setting(project_config)]
+
+
+def describe(settings: StorageConfig, env: Mapping[str, str], project: ProjectConfig | None = None) -> dict[str, Any]:
     """The report of `aqe config` without a check: mode, its source, description, settings.
 
-    `source` is the variable that chose the mode (None: the default); `overridden`
-    lists the lower-priority mode variables that are set but were not used.
+    `source` is the variable that chose the mode (None: the default), or
+    '[tool.aqe]' when the project's `storage` key did; `overridden` lists the
+    lower-priority mode variables that are set but were not used.
     """
     _, source = StorageConfig.detect_mode(env)
     lower = MODE_VARIABLES[MODE_VARIABLES.index(source) + 1 :] if source else ()
+    source_value = env[source].strip() if source else None
+    if source is None and project is not None and configured_storage(project, env) is not None:
+        source, source_value = TOOL_AQE, str(project.values["storage"])
     report: dict[str, Any] = {
         "mode": settings.mode.value,
         "source": source,
-        "source_value": env[source].strip() if source else None,
+        "source_value": source_value,
         "overridden": {name: env[name].strip() for name in lower if env.get(name, "").strip()},
         "description": settings.get_description(),
         "settings": None,
@@ -94,6 +141,10 @@ async def check_storage(settings: StorageConfig) -> dict[str, Any]:
         await memory.disconnect()
 
 
+def _settings_of(shown: Mapping[str, Mapping[str, Any]]) -> list[Setting]:
+    return [Setting(key, entry["value"], entry["origin"]) for key, entry in shown.items()]
+
+
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in data.items():
         name = f"{prefix}{key}".replace("_", " ")
@@ -104,7 +155,9 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
 
 
 def _print_report(report: dict[str, Any]) -> None:
-    if report["source"]:
+    if report["source"] == TOOL_AQE:
+        origin = f"from storage = {report['source_value']} in [tool.aqe] of {report['fleet']['config_file']}"
+    elif report["source"]:
         origin = f"from {report['source']}={report['source_value']}"
         if report["overridden"]:
             origin += " (overrides " + ", ".join(f"{k}={v}" for k, v in report["overridden"].items()) + ")"
@@ -116,6 +169,10 @@ def _print_report(report: dict[str, Any]) -> None:
         console.print(
             f"DATABASE_URL: {report['settings']['database_url']}", markup=False, soft_wrap=True, highlight=False
         )
+    fleet = report["fleet"]
+    where = f"[tool.aqe] in {fleet['config_file']}" if fleet["config_file"] else "no [tool.aqe] table"
+    console.print(f"[bold]Fleet settings[/] for {escape(fleet['project'])} ({escape(where)}):", highlight=False)
+    console.print(settings_table(_settings_of(fleet["settings"]), title=""))
     check = report.get("check")
     if check is None:
         return

@@ -20,8 +20,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from lionagi_qe.agents.memory_keys import REPORT_PATTERN, VERDICT_PATTERN, run_id_of, verdict_key
-from lionagi_qe.agents.records import CoverageRecord
+from lionagi_qe.agents.memory_keys import (
+    REPORT_PATTERN,
+    RUN_STATUS_PATTERN,
+    VERDICT_PATTERN,
+    run_id_of,
+    verdict_key,
+)
+from lionagi_qe.agents.records import CoverageRecord, RunStatusRecord
+from lionagi_qe.analysis.project_root import find_project_root
 from lionagi_qe.cli.common import console, err_console, run_async
 
 if TYPE_CHECKING:
@@ -103,27 +110,47 @@ def _history_row(run_id: str, report: CoverageRecord, verdict: dict[str, Any] | 
     }
 
 
+def _interrupted_row(record: RunStatusRecord) -> dict[str, Any]:
+    """A line of `aqe history --json` for a run stopped before its coverage report."""
+    return {
+        "run_id": record.run_id, "finished_at": record.at, "project": record.project,
+        "coverage": None, "line": None, "branch": None, "delta": None, "gate": record.status,
+    }
+
+
+async def history_rows(memory: MemoryBackend, project: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest `limit` runs in memory (of `project`, a path resolved as `aqe run` does), oldest first.
+
+    `gate` is 'passed', 'failed', None (no verdict) or 'interrupted' (Ctrl-C).
+    """
+    wanted = str(find_project_root(project)) if project else None
+    reports = await memory.search(REPORT_PATTERN)
+    verdicts = await memory.search(VERDICT_PATTERN)
+    stored_statuses = await memory.search(RUN_STATUS_PATTERN)
+    statuses = {run_id_of(key): RunStatusRecord.from_json(value) for key, value in stored_statuses.items()}
+    rows = {}
+    for key, stored in reports.items():
+        report = CoverageRecord.from_json(stored)
+        if wanted and report.project != wanted:
+            continue
+        verdict = verdicts.get(verdict_key(run_id_of(key)))
+        rows[run_id_of(key)] = _history_row(run_id_of(key), report, verdict)
+    for run_id, status in statuses.items():
+        if wanted and status.project != wanted:
+            continue
+        rows[run_id] = {**rows[run_id], "gate": status.status} if run_id in rows else _interrupted_row(status)
+    return [rows[run_id] for run_id in sorted(rows)][-limit:]
+
+
 def history(
     project: str | None = typer.Option(None, "--project", help="Only runs of this project folder."),
     limit: int = typer.Option(20, "--limit", min=1, help="Show the latest N runs."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
     """Coverage trend across runs (needs production mode to span processes)."""
-    from pathlib import Path
-
-    wanted = str(Path(project).resolve()) if project else None
 
     async def work(memory: MemoryBackend) -> list[dict[str, Any]]:
-        reports = await memory.search(REPORT_PATTERN)
-        verdicts = await memory.search(VERDICT_PATTERN)
-        rows = []
-        for key, stored in reports.items():
-            report = CoverageRecord.from_json(stored)
-            if wanted and report.project != wanted:
-                continue
-            verdict = verdicts.get(verdict_key(run_id_of(key)))
-            rows.append(_history_row(run_id_of(key), report, verdict))
-        return rows[-limit:]
+        return await history_rows(memory, project, limit)
 
     rows = run_async(_with_memory(work))
     if as_json:
@@ -138,7 +165,11 @@ def history(
     for row in rows:
         change = "" if row["delta"] is None else f"{row['delta']:+.2f}"
         table.add_row(
-            row["run_id"], row["finished_at"] or "", escape(row["project"] or ""), f"{row['coverage']:.1f}%",
-            f"{row['line']:.1f}%", f"{row['branch']:.1f}%", change, row["gate"] or "-",
+            row["run_id"], row["finished_at"] or "", escape(row["project"] or ""), _percent(row["coverage"]),
+            _percent(row["line"]), _percent(row["branch"]), change, row["gate"] or "-",
         )
     console.print(table)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"

@@ -2,37 +2,67 @@
 
     aqe run examples/sample_project               # development mode, offline, live progress + summary
     aqe run . --venv .venv --coverage-threshold 90 --pytest-args "-m 'not slow'"
-    aqe run . --json > report.json                # schema aqe.run/1 (docs/fleet.md)
+    aqe run . --json > report.json                # schema aqe.run/1 (docs/fleet.md); same as --format json
+    aqe run . --format github                     # the summary plus ::error/::warning annotations
+    aqe run . -q                                  # the verdict line only
     aqe run . --agents all                        # the standard four and every other agent (docs/agents.md)
     aqe run . --agents security-scanner,complexity-analyzer
     aqe run . --diff main --only-impacted         # gate the changed lines; run only the tests they affect
 
 Exit codes (`lionagi_qe.fleet.ExitCode`): 0 gate passed, 1 gate failed, 2
 usage or configuration error or a project that cannot be analysed (missing
-path, no tests, syntax error, test modules that cannot be imported).
-Every option's default is `RunOptions`'s.
+path, no tests, syntax error, test modules that cannot be imported); 130
+interrupted (Ctrl-C).
+
+Every option's default is `RunOptions`'s; `[tool.aqe]` in the project's
+pyproject.toml replaces defaults, the command line wins over both
+(`RunCommand`, cli/project_settings.py). `run_options` passes every option
+named like a `RunContext` field to the agents, so a new option needs a
+field of the same name and nothing more. Under GitHub Actions
+(GITHUB_STEP_SUMMARY set) the markdown summary is appended to the step
+summary whatever the format; each run's report is also saved as
+PATH/.aqe/runs/<run>/report.json (for `aqe report` and `aqe adopt`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from datetime import datetime, timezone
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand
 
+from lionagi_qe.agents.records import RunStatusRecord
 from lionagi_qe.analysis.git_repo import GitRepo
-from lionagi_qe.cli.common import console, err_console, fail, run_async
+from lionagi_qe.analysis.interpreter import resolve_interpreter
+from lionagi_qe.analysis.project_root import find_project_root
+from lionagi_qe.cli.common import console, err_console
 from lionagi_qe.cli.diff_sections import DIFF_SECTIONS
+from lionagi_qe.cli.interrupt import CLEANUP_SECONDS, EXIT_INTERRUPTED, cancel_on_sigint, leave_now, mark_interrupted
+from lionagi_qe.cli.project_settings import Setting, configured_storage, read_project_config, settle
+from lionagi_qe.cli.render_github import append_step_summary, workflow_commands
+from lionagi_qe.cli.render_markdown import markdown_report
+from lionagi_qe.cli.run_files import save_report
+from lionagi_qe.cli.run_output import QUIET, VERBOSE, OutputFormat, Style, choose_style, fail_run, wants_json
+from lionagi_qe.cli.settings_table import settings_table
+from lionagi_qe.config import StorageMode
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.core.router import ModelRouter, TaskComplexity
-from lionagi_qe.core.task import AgentResult
-from lionagi_qe.errors import ConfigurationError, GitRefError
+from lionagi_qe.core.task import AgentResult, new_run_id
+from lionagi_qe.errors import ConfigurationError, QEError, TargetProjectError
 from lionagi_qe.fleet import RunOptions, run_fleet, select_agents
+from lionagi_qe.fleet.report import error_report
 
 _MARK = {"ok": "[green]✓[/]", "skipped": "[yellow]-[/]", "failed": "[red]✗[/]"}
 _DEFAULT = RunOptions()
@@ -46,7 +76,42 @@ _SOURCE_OPTION = typer.Option(
 )
 
 
+SETTINGS = "aqe.settings"
+CONFIG = "aqe.project_config"
+_RENAMED = {"path": "code_path", "output": "output_dir"}
+"""Options whose `RunContext` field has another name."""
+
+
+class RunCommand(TyperCommand):
+    """`aqe run`'s command: before `run` is called, `[tool.aqe]` fills in what the command line left out."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        """Settle the options (see cli/project_settings.py), keep them in `ctx.meta`, then call `run`."""
+        try:
+            config = read_project_config(ctx.params.get("path") or ".")
+            ctx.meta[SETTINGS] = settle(ctx, config)
+            ctx.meta[CONFIG] = config
+        except ConfigurationError as exc:
+            fail_run(str(exc), wants_json(ctx.params))
+        return super().invoke(ctx)
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        """Parse as usual; a usage error asked for in JSON also prints the aqe.run/1 error document."""
+        given = list(args)  # the parser consumes `args`
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:
+            if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message") and _json_in(given):
+                typer.echo(json.dumps(error_report(exc.format_message()), indent=2))
+            raise
+
+
+def _json_in(args: list[str]) -> bool:
+    return "--json" in args or "--format=json" in args or ("--format", "json") in pairwise(args)
+
+
 def run(
+    ctx: typer.Context,
     path: str = typer.Argument(_DEFAULT.code_path, help="Folder of the Python project (or a source folder inside it)."),
     python: str | None = typer.Option(
         _DEFAULT.python, "--python", help="Interpreter that runs the project's tests (default: the one running aqe)."
@@ -96,7 +161,18 @@ def run(
         _DEFAULT.llm_concurrency, "--llm-concurrency", min=1, help="Gaps the model works on at once."
     ),
     as_json: bool = typer.Option(
-        False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."
+        False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else: --format json."
+    ),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.TEXT, "--format",
+        help="text: tables; json: the aqe.run/1 report; markdown: the summary; github: text plus annotations.",
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the verdict line only (errors still go to stderr)."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Also print the effective settings, notes and where the run's files are."
+    ),
+    keep_runs: int = typer.Option(
+        _DEFAULT.keep_runs, "--keep-runs", min=0, help="Run folders kept under PATH/.aqe/runs, the newest (0: all)."
     ),
     agents: str = typer.Option(
         ",".join(_DEFAULT.agents), "--agents",
@@ -144,74 +220,190 @@ def run(
         _DEFAULT.max_mutants, "--max-mutants", min=0, help="mutation-tester: at most this many mutants."
     ),
 ) -> None:
-    """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate, and --agents) on PATH."""
+    """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
+    settings: dict[str, Setting] = ctx.meta[SETTINGS]
     try:
-        extra_args = tuple(shlex.split(pytest_args))
-    except ValueError as exc:
-        fail(f"--pytest-args cannot be split like a shell line ({exc}); check its quotes")
-    check_diff_options(path, diff, only_impacted)
-    options = RunOptions(
-        code_path=path, python=python, venv=venv, coverage_threshold=coverage_threshold,
-        max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
-        generate=not no_generate, max_gaps=max_gaps, output_dir=output,
-        llm_timeout=llm_timeout, llm_attempts=llm_attempts, llm_concurrency=llm_concurrency,
-        agents=tuple(agents.split(",")) if agents else (), flaky_reruns=flaky_reruns, flaky_orders=flaky_orders,
-        flaky_seed=flaky_seed, max_high_severity=max_high_severity, slowdown_ratio=slowdown_ratio,
-        slowdown_floor=slowdown_floor, min_mutation_score=min_mutation_score, source=tuple(source or ()),
-        diff=diff, diff_threshold=diff_threshold, only_impacted=only_impacted, max_mutants=max_mutants,
-    )
+        style = choose_style(settings)
+        options = run_options(ctx.params)
+        storage = configured_storage(ctx.meta[CONFIG])
+        router = model_router(model)
+        check_usage(options)
+    except QEError as exc:
+        fail_run(str(exc), wants_json(ctx.params))
+    as_document = style.format is OutputFormat.JSON
+    if style.verbosity >= VERBOSE and not style.document:
+        console.print(settings_table(settings.values()))
     try:
-        select_agents(options.agents)
-    except ConfigurationError as exc:
-        fail(str(exc))
-    report = run_async(_run(options, model, as_json))
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
-    else:
-        print_report(report)
-    if report["error"]:
-        err_console.print(f"[bold red]error:[/] {escape(report['error']['message'])}", highlight=False, soft_wrap=True)
+        report = asyncio.run(_run(options, router, model, style, storage))
+    except QEError as exc:
+        fail_run(str(exc), as_document, kind="configuration", run_id=options.run_id)
+    except KeyboardInterrupt:
+        fail_run("interrupted before the fleet started", as_document, kind="interrupted", code=EXIT_INTERRUPTED)
+    save_report(report)
+    try:
+        append_step_summary(report)
+    except OSError as exc:
+        err_console.print(f"[yellow]warning:[/] cannot append to GITHUB_STEP_SUMMARY: {escape(str(exc))}")
+    emit(report, style)
     raise typer.Exit(report["exit_code"])
 
 
-async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict[str, Any]:
+def run_command() -> Any:
+    """`aqe run` as a command object, to parse its options elsewhere (`aqe config`, `aqe mcp`)."""
+    single = typer.Typer(add_completion=False)
+    single.command("run", cls=RunCommand)(run)
+    return typer.main.get_command(single)
+
+
+def run_options(params: Mapping[str, Any]) -> RunOptions:
+    """`RunOptions` from `aqe run`'s parsed parameters: each named like a field (see `_RENAMED`) goes through."""
+    names = {f.name for f in fields(RunOptions)}
+    values = {_RENAMED.get(name, name): value for name, value in params.items()}
+    chosen: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in names}
+    try:
+        chosen["pytest_args"] = tuple(shlex.split(params.get("pytest_args") or ""))
+    except ValueError as exc:
+        raise ConfigurationError(f"--pytest-args cannot be split like a shell line ({exc}); check its quotes") from None
+    chosen["generate"] = not params.get("no_generate", False)
+    agents = params.get("agents") or ()
+    chosen["agents"] = tuple(name for name in (agents.split(",") if isinstance(agents, str) else agents) if name)
+    chosen["run_id"] = chosen.get("run_id") or new_run_id()
+    return RunOptions(**chosen)
+
+
+def model_router(model_name: str | None) -> ModelRouter:
+    """The router `--model` asks for (else the environment's); a model without an endpoint is refused."""
     router = ModelRouter(models=dict.fromkeys(TaskComplexity, model_name) if model_name else None)
     if model_name and not router.online:
-        fail(
+        raise ConfigurationError(
             f"--model {model_name} needs a model endpoint: "
             "set AQE_LLM_API_KEY (or OPENAI_API_KEY) or AQE_LLM_BASE_URL"
         )
     router.check()
-    orchestrator = QEOrchestrator(router=router)
+    return router
+
+
+def check_usage(options: RunOptions) -> None:
+    """Refuse, before anything runs, a path that is no folder and an interpreter that is not there."""
+    given = Path(options.code_path).expanduser()
+    if not given.exists():
+        raise TargetProjectError(
+            f"{options.code_path!r} does not exist; pass the folder of a Python project (the one holding its tests)"
+        )
+    if not given.is_dir():
+        raise TargetProjectError(f"{options.code_path!r} is a file; pass the folder of the project that holds it")
+    resolve_interpreter(options.python, options.venv)
+    select_agents(options.agents)
+    check_diff_options(options)
+
+
+async def _run(
+    options: RunOptions, router: ModelRouter, model_name: str | None, style: Style, storage: StorageMode | None
+) -> dict[str, Any]:
+    cancel_on_sigint()
+    orchestrator = QEOrchestrator(router=router, mode=storage)
+    running: list[str] = []
+
+    def track(agent_id: str, phase: str, result: AgentResult | None) -> None:
+        running[:] = [agent_id] if phase == "start" else []
+
     async with orchestrator:
-        if quiet:
-            return await run_fleet(orchestrator, options)
         mode = orchestrator.storage_config.mode.value if orchestrator.storage_config else "custom"
-        source = f"model {model_name}" if model_name else "model from environment" if router.online else "offline"
-        console.print(f"[bold]aqe run[/] {options.code_path}  ({mode} mode, {source})")
-        columns = (SpinnerColumn(finished_text=" "), TextColumn("{task.description}"), TimeElapsedColumn())
-        with Progress(*columns, console=console) as progress:
-            tasks: dict[str, Any] = {}
-
-            def on_progress(agent_id: str, phase: str, result: AgentResult | None) -> None:
-                if phase == "start":
-                    tasks[agent_id] = progress.add_task(f"{agent_id}: running", total=1)
-                elif result is not None:
-                    line = f"{_MARK[result.status]} {agent_id}: {escape(result.summary)}"
-                    progress.update(tasks[agent_id], completed=1, description=line)
-
-            return await run_fleet(orchestrator, options, on_progress=on_progress)
-
-
-def check_diff_options(path: str, diff: str | None, only_impacted: bool) -> None:
-    """Usage errors of --diff/--only-impacted, before any run: no git repository, a ref that names no commit."""
-    if only_impacted and not diff:
-        fail("--only-impacted needs --diff BASE: the tests are chosen by what changed since BASE")
-    if diff:
         try:
-            GitRepo.at(path if Path(path).exists() else ".").commit(diff)
-        except GitRefError as exc:
-            fail(str(exc))
+            if not style.progress:
+                return await run_fleet(orchestrator, options, on_progress=track)
+            source = f"model {model_name}" if model_name else "model from environment" if router.online else "offline"
+            console.print(f"[bold]aqe run[/] {escape(options.code_path)}  ({mode} mode, {source})", soft_wrap=True)
+            if console.is_terminal:
+                with Progress(*_COLUMNS, console=console) as progress:
+                    return await run_fleet(orchestrator, options, on_progress=_live(progress, track))
+            return await run_fleet(orchestrator, options, on_progress=_plain(track))
+        except asyncio.CancelledError:
+            _interrupted_now(await _mark(orchestrator, options, running[0] if running else None), style, mode)
+
+
+_COLUMNS = (SpinnerColumn(finished_text=" "), TextColumn("{task.description}"), TimeElapsedColumn())
+Callback = Callable[[str, str, "AgentResult | None"], None]
+
+
+def _live(progress: Progress, track: Callback) -> Callback:
+    """On a terminal: a spinner per agent, replaced by its summary when it finishes."""
+    tasks: dict[str, Any] = {}
+
+    def on_progress(agent_id: str, phase: str, result: AgentResult | None) -> None:
+        track(agent_id, phase, result)
+        if phase == "start":
+            tasks[agent_id] = progress.add_task(f"{agent_id}: running", total=1)
+        elif result is not None:
+            line = f"{_MARK[result.status]} {agent_id}: {escape(result.summary)}"
+            progress.update(tasks[agent_id], completed=1, description=line)
+
+    return on_progress
+
+
+def _plain(track: Callback) -> Callback:
+    """Off a terminal (CI logs): one plain line per agent as it finishes."""
+
+    def on_progress(agent_id: str, phase: str, result: AgentResult | None) -> None:
+        track(agent_id, phase, result)
+        if result is not None:
+            line = f"{agent_id}: {result.status}, {result.summary} ({result.duration_s:.1f}s)"
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    return on_progress
+
+
+async def _mark(orchestrator: QEOrchestrator, options: RunOptions, agent: str | None) -> tuple[RunStatusRecord, bool]:
+    """After Ctrl-C: the run's status record, stored in memory if it takes it in time; then disconnect."""
+    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    project = str(find_project_root(options.code_path))
+    record = RunStatusRecord(run_id=str(options.run_id), project=project, status="interrupted", agent=agent, at=at)
+    marked = await mark_interrupted(orchestrator.memory, record) and orchestrator.memory.persistent
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(orchestrator.disconnect(), CLEANUP_SECONDS)
+    return record, marked
+
+
+def _interrupted_now(marking: tuple[RunStatusRecord, bool], style: Style, mode: str) -> NoReturn:
+    """Say what was interrupted (and, with --format json, print the error document), then exit 130 at once."""
+    record, marked = marking
+    what = f"{record.agent} was running" if record.agent else "no agent had started"
+    where = "; marked interrupted in memory (aqe history shows it)" if marked else ""
+    message = f"interrupted: {what} in run {record.run_id}{where}"
+    if style.format is OutputFormat.JSON:
+        report = error_report(
+            message, kind="interrupted", code=EXIT_INTERRUPTED, run_id=record.run_id, mode=mode, project=record.project
+        )
+        typer.echo(json.dumps(report, indent=2))
+    err_console.print(f"[bold yellow]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    leave_now()
+
+
+def emit(report: dict[str, Any], style: Style) -> None:
+    """Print `report` as `style` asks; an error's message always goes to stderr as well."""
+    if style.format is OutputFormat.JSON:
+        typer.echo(json.dumps(report, indent=2))
+    elif style.format is OutputFormat.MARKDOWN:
+        typer.echo(markdown_report(report), nl=False)
+    elif style.verbosity == QUIET:
+        _verdict_line(report)
+    else:
+        print_report(report)
+        if style.verbosity >= VERBOSE:
+            print_details(report)
+    if style.format is OutputFormat.GITHUB:
+        for line in workflow_commands(report):
+            typer.echo(line)
+    if report["error"]:
+        err_console.print(f"[bold red]error:[/] {escape(report['error']['message'])}", highlight=False, soft_wrap=True)
+
+
+def check_diff_options(options: RunOptions) -> None:
+    """Usage errors of --diff/--only-impacted, before any run: no git repository, a ref that names no commit."""
+    if options.only_impacted and not options.diff:
+        raise ConfigurationError("--only-impacted needs --diff BASE: the tests are chosen by what changed since BASE")
+    if options.diff:
+        GitRepo.at(options.code_path).commit(options.diff)
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -324,3 +516,24 @@ def _where_stored(report: dict[str, Any]) -> None:
             f"[dim]{report['mode']} mode: memory lives in this process only; set AQE_STORAGE_MODE=production "
             "and DATABASE_URL to keep runs for `aqe history` and `aqe memory`[/]"
         )
+
+
+def _verdict_line(report: dict[str, Any]) -> None:
+    """`-q`: the gate's verdict and reasons on one line (nothing when the run erred: stderr says why)."""
+    if report["gate"]:
+        word = "PASSED" if report["gate"]["passed"] else "FAILED"
+        _print(f"quality gate {word}: " + escape("; ".join(report["gate"]["reasons"])))
+
+
+def print_details(report: dict[str, Any]) -> None:
+    """`-v`: the notes of the test run and of the generator, rejected candidates, and where the run's files are."""
+    for note in (report["tests"] or {}).get("notes", []):
+        _print(f"[dim]tests note:[/] {escape(note)}")
+    generation = report["generation"] or {}
+    for note in generation.get("notes", []) or []:
+        _print(f"[dim]generation note:[/] {escape(note)}")
+    if generation.get("status") == "ok":
+        _print(f"generated candidates rejected: {generation.get('rejected', 0)}")
+    if report["project"] and report["run_id"]:
+        folder = Path(report["project"]) / ".aqe" / "runs" / report["run_id"]
+        _print(f"files of this run: {escape(str(folder))} (report.json, coverage data, pytest log)")

@@ -94,6 +94,12 @@ def agent_sections(results: Results, sections: Mapping[str, str]) -> dict[str, A
     return found
 
 
+OPTIONAL_SECTIONS = (
+    "diff_coverage", "mutation", "regression_risk", "api_contract", "flaky", "security", "complexity", "performance",
+    "readiness",
+)
+"""Report fields that are null unless their agent (or `--diff`) ran: every `AgentSpec.section` is one of them."""
+
 _THRESHOLD_OPTIONS = {"coverage": "coverage_threshold", "max_failures": "max_failures", "max_flaky": "max_flaky"}
 
 
@@ -246,3 +252,34 @@ def api_contract_section(results: Results) -> dict[str, Any] | None:
     """Breaking changes to the public API and the semver advice."""
     validator = _ok(results, "api-contract-validator")
     return {k: validator.data[k] for k in API_FIELDS} if validator else None
+
+
+def error_report(
+    message: str,
+    *,
+    kind: str = "usage",
+    code: ExitCode | int = ExitCode.ERROR,
+    run_id: str | None = None,
+    mode: str | None = None,
+    project: str | None = None,
+) -> dict[str, Any]:
+    """An `aqe.run/1` report for a run that never produced results (a usage error, Ctrl-C): every field present."""
+    return {
+        "schema": SCHEMA,
+        "run_id": run_id,
+        "started_at": None,
+        "mode": mode,
+        "model": None,
+        "project": project,
+        "status": "error",
+        "exit_code": int(code),
+        "error": {"kind": kind, "message": message},
+        "thresholds": None,
+        "tests": None,
+        "coverage": None,
+        "gaps": [],
+        "generation": None,
+        "gate": None,
+        "agents": {},
+        **dict.fromkeys(OPTIONAL_SECTIONS),
+    }
