@@ -80,11 +80,12 @@ def test_agent_selection_and_stages() -> None:
     assert select_agents() == list(STANDARD_PIPELINE)
     assert select_agents(["security-scanner"]) == [*STANDARD_PIPELINE, "security-scanner"]
     everything = select_agents(["all"])
-    assert len(everything) == 9 and everything[-1] == "deployment-readiness"
+    assert len(everything) == 12 and everything[-1] == "deployment-readiness"
     assert run_stages(everything) == [
         ["test-executor"],
-        ["coverage-analyzer", "flaky-test-hunter", "security-scanner", "performance-tester"],
-        ["test-generator", "complexity-analyzer"],
+        ["coverage-analyzer", "api-contract-validator", "flaky-test-hunter", "security-scanner", "performance-tester"],
+        ["mutation-tester", "regression-risk-analyzer", "complexity-analyzer"],
+        ["test-generator"],
         ["quality-gate"],
         ["deployment-readiness"],
     ]

@@ -33,6 +33,12 @@ from lionagi_qe.config import StorageConfig
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.fleet import RunOptions, run_fleet
 
+WIDER_FLEET = (
+    "flaky-test-hunter", "security-scanner", "complexity-analyzer", "performance-tester", "deployment-readiness",
+)
+"""The agents of this module's planted findings (the diff-aware ones have theirs in test_diff_agents.py)."""
+
+
 MODES = ("development", "testing", "production")
 FLAKY_SEED = 1
 """With this seed the first random order runs the polluter's file before the victim's."""
@@ -62,7 +68,7 @@ async def _run_twice(orchestrator: QEOrchestrator, root: Path) -> FleetRuns:
         os.environ[SLEEP_VARIABLE] = "0"
         first = await run_fleet(orchestrator, RunOptions(**common, agents=("flaky-test-hunter", "performance-tester")))
         os.environ[SLEEP_VARIABLE] = "0.6"
-        second = await run_fleet(orchestrator, RunOptions(**common, agents=("all",)))
+        second = await run_fleet(orchestrator, RunOptions(**common, agents=WIDER_FLEET))
         keys = await orchestrator.memory.list_keys("aqe/")
         stored = {key: await orchestrator.memory.retrieve(key) for key in keys}
     return FleetRuns(first, second, stored, root)

@@ -56,7 +56,9 @@ def test_a_provider_problem_is_exit_2_before_the_run(
     result = CliRunner().invoke(app, ["run", str(root), "--json"])
     assert result.exit_code == 2
     assert expected in result.stderr and "Traceback" not in result.stderr
-    assert result.stdout == "" and not (root / ".aqe").exists()  # stopped before the run
+    document = json.loads(result.stdout)  # --json: the error as an aqe.run/1 document, nothing else
+    assert document["status"] == "error" and expected in document["error"]["message"]
+    assert document["tests"] is None and not (root / ".aqe").exists()  # stopped before the run
 
 
 def test_ollama_through_a_local_server_end_to_end(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def test_aqe_config_shows_each_setting_and_where_it_came_from(offline: pytest.Mo
     origin = f"[tool.aqe] in {pyproject}"
     assert fleet["settings"]["max-gaps"] == {"value": 2, "origin": origin}
     assert fleet["settings"]["test-timeout"] == {"value": 7.0, "origin": "command line"}
-    assert fleet["settings"]["coverage-threshold"] == {"value": 80.0, "origin": "default"}
+    assert fleet["settings"]["coverage-threshold"] == {"value": None, "origin": "default"}  # fail_under, else 80
     assert fleet["settings"]["storage"] == {"value": "testing", "origin": origin}
     assert (report["mode"], report["source"], report["source_value"]) == ("testing", "[tool.aqe]", "testing")
 
@@ -123,7 +123,7 @@ def test_aqe_config_shows_each_setting_and_where_it_came_from(offline: pytest.Mo
     assert f"Storage mode: testing (from storage = testing in [tool.aqe] of {pyproject})" in out
     assert f"Fleet settings for {root} ([tool.aqe] in {pyproject}):" in out
     rows = [[cell.strip() for cell in line.split("│")[1:4]] for line in out.splitlines()]
-    assert ["max-gaps", "2", origin] in rows and ["coverage-threshold", "80.0", "default"] in rows
+    assert ["max-gaps", "2", origin] in rows and ["coverage-threshold", "-", "default"] in rows
 
     offline.setenv("AQE_STORAGE_MODE", "dev")
     report = json.loads(aqe("config", "--project", str(root), "--json")[1])

@@ -95,8 +95,8 @@ def agent_sections(results: Results, sections: Mapping[str, str]) -> dict[str, A
 
 
 OPTIONAL_SECTIONS = (
-    "diff_coverage", "mutation", "regression_risk", "api_contract", "flaky", "security", "complexity", "performance",
-    "readiness",
+    "flaky", "security", "complexity", "performance", "readiness", "diff_coverage", "mutation", "regression_risk",
+    "api_contract",
 )
 """Report fields that are null unless their agent (or `--diff`) ran: every `AgentSpec.section` is one of them."""
 
