@@ -46,3 +46,7 @@ class AgentError(QEError):
 
 class TargetProjectError(QEError):
     """The project given to `aqe run` cannot be analysed as it is."""
+
+
+class EmbeddedServerError(StorageConnectionError):
+    """The embedded PostgreSQL server of embedded mode cannot be started, shared or stopped."""

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 def create_memory(config: StorageConfig, session: Session | Callable[[], Session] | None = None) -> MemoryBackend:
-    """Return a new backend: `SessionMemory` (bound to `session`) in DEV/TEST, `PostgresMemory` in PROD."""
+    """Return a new backend: `SessionMemory` (bound to `session`) in DEV/TEST, `PostgresMemory` in PROD,
+    `EmbeddedMemory` (PostgresMemory on a server started on demand) in EMBEDDED."""
+    if config.mode is StorageMode.EMBEDDED:
+        return _embedded_memory(config)
     if config.mode is not StorageMode.PROD:
         return SessionMemory(session)
     try:
@@ -31,3 +34,19 @@ def create_memory(config: StorageConfig, session: Session | Callable[[], Session
             "install it with: pip install 'lionagi-qe-fleet[postgres]'"
         ) from None
     return PostgresMemory(config)
+
+
+def _embedded_memory(config: StorageConfig) -> MemoryBackend:
+    """`EmbeddedMemory`, or a `ConfigurationError` naming the extra to install when its packages are missing."""
+    try:
+        from lionagi_qe.storage.embedded import EmbeddedMemory
+        from lionagi_qe.storage.embedded_server import binaries
+    except ImportError as exc:
+        if not (exc.name or "").startswith(("psycopg", "pgserver")):
+            raise
+        raise ConfigurationError(
+            f"embedded mode needs psycopg 3 and pgserver ({exc.name} is missing); "
+            "install them with: pip install 'lionagi-qe-fleet[embedded]'"
+        ) from None
+    binaries()
+    return EmbeddedMemory(config)
