@@ -131,7 +131,9 @@ class Lease:
 class EmbeddedServer:
     """One data folder's PostgreSQL server; see the module docstring."""
 
-    def __init__(self, data_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, data_dir: Path, *, timeout: float = DEFAULT_TIMEOUT, min_free_bytes: int = MIN_FREE_BYTES
+    ) -> None:
         self.data_dir = Path(data_dir).expanduser().resolve()
         self.pgdata = self.data_dir / "pgdata"
         self.lock_path = self.data_dir / "server.lock"
@@ -139,6 +141,7 @@ class EmbeddedServer:
         self.log_path = self.data_dir / "server.log"
         self.socket_dir = socket_dir_for(self.pgdata)
         self.timeout = timeout
+        self.min_free_bytes = min_free_bytes
 
     def __repr__(self) -> str:
         return f"<EmbeddedServer {self.data_dir}>"
@@ -216,7 +219,7 @@ class EmbeddedServer:
         free = shutil.disk_usage(self.data_dir).free
         return EmbeddedServerError(
             f"the disk holding the embedded data folder {self.data_dir} is full ({free // 2**20} MB free; the "
-            f"server needs at least {MIN_FREE_BYTES // 2**20} MB): free some space, then run the command again. "
+            f"server needs at least {self.min_free_bytes // 2**20} MB): free some space, then run the command again. "
             "Every write acknowledged before is kept: PostgreSQL recovers it when it starts"
         )
 
@@ -329,7 +332,7 @@ class EmbeddedServer:
 
     def _start(self) -> int:
         """Start the server (making the cluster first if there is none); returns its pid once it is ready."""
-        if shutil.disk_usage(self.data_dir).free < MIN_FREE_BYTES:
+        if shutil.disk_usage(self.data_dir).free < self.min_free_bytes:
             raise self._disk_full()
         user = self._server_user()
         if (self.pgdata / "PG_VERSION").exists():
@@ -349,7 +352,7 @@ class EmbeddedServer:
             with open(self.log_path, "ab") as server_log:
                 process = subprocess.Popen(
                     command, stdin=subprocess.DEVNULL, stdout=server_log, stderr=subprocess.STDOUT,
-                    start_new_session=True, user=user, cwd="/", env=_server_environment(),
+                    start_new_session=True, cwd="/", env=_server_environment(), **_run_as(user),
                 )
             while process.poll() is None:
                 found = self._pid_file(self.pgdata / "postmaster.pid")
@@ -424,8 +427,8 @@ class EmbeddedServer:
         ]
         with tempfile.TemporaryFile() as output:  # not a pipe: nothing initdb starts may keep it open
             done = subprocess.run(
-                command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, user=user,
-                cwd="/", env=_server_environment(), timeout=self.timeout, check=False,
+                command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, cwd="/",
+                env=_server_environment(), timeout=self.timeout, check=False, **_run_as(user),
             )
             output.seek(0)
             said = output.read().decode(errors="replace")
@@ -471,6 +474,11 @@ class EmbeddedServer:
 def _server_environment() -> dict[str, str]:
     """The environment without libpq's PG* variables, which would change the server's port or data folder."""
     return {name: value for name, value in os.environ.items() if not name.startswith("PG")}
+
+
+def _run_as(user: str | None) -> dict[str, Any]:
+    """subprocess arguments that run a program as `user` with that user's group only (None: as we are)."""
+    return {} if user is None else {"user": user, "group": user, "extra_groups": []}
 
 
 def _allow_traversal(folder: Path) -> None:
