@@ -1,6 +1,7 @@
 """Helpers for embedded-mode tests: temporary data folders and `aqe` processes in embedded mode.
 
     with data_folder() as folder:                 # a fresh AQE_EMBEDDED_DATA, removed afterwards
+    with data_folder(embedded_template) as folder:   # the same with a cluster already made (fixture)
         done = aqe(embedded_env(folder), "memory", "ls", "aqe/")
 
 Folders live in the system temp dir, not under pytest's tmp_path: as root the
@@ -21,6 +22,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.storage.embedded_server import EmbeddedServer
 
@@ -28,14 +31,27 @@ AQE = str(Path(sys.executable).parent / "aqe")
 
 
 @contextlib.contextmanager
-def data_folder() -> Iterator[Path]:
-    """A new, empty embedded data folder; any server still running on it is stopped at the end."""
+def data_folder(template: Path | None = None) -> Iterator[Path]:
+    """A new embedded data folder, empty or with a copy of `template`'s cluster; its server is stopped at the end.
+
+    Copying a cluster made once (`embedded_template`) spares each test an initdb of several seconds.
+    """
     folder = Path(tempfile.mkdtemp(prefix="aqe-embedded-test-"))
+    if template is not None:
+        subprocess.run(["cp", "-a", str(template / "pgdata"), str(folder / "pgdata")], check=True)
     try:
         yield folder
     finally:
         stop_server(folder)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def embedded_template() -> Iterator[Path]:
+    """A data folder whose cluster is made once per session (its server stopped), for `data_folder` to copy."""
+    with data_folder() as folder:
+        EmbeddedServer(folder).acquire().release()
+        yield folder
 
 
 def stop_server(folder: Path, timeout: float = 60) -> None:
@@ -67,8 +83,6 @@ def aqe(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.Com
 
 def mount_or_skip(*args: str) -> None:
     """`mount ARGS`; the test is skipped when the machine does not let it mount (not root)."""
-    import pytest
-
     done = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"needs root to mount a file system for this fault (mount said: {done.stderr.strip()})")

@@ -46,17 +46,17 @@ async def read_all(folder: Path, prefix: str = "aqe/") -> dict[str, object]:
         return await memory.search(f"{prefix}*")
 
 
-async def test_a_folder_that_cannot_be_written_is_named_and_its_data_kept(folder: Path) -> None:
-    stored = await store_some(folder)
-    with read_only(folder):
+async def test_a_folder_that_cannot_be_written_is_named_and_its_data_kept(made_folder: Path) -> None:
+    stored = await store_some(made_folder)
+    with read_only(made_folder):
         with pytest.raises(EmbeddedServerError) as raised:
-            EmbeddedServer(folder).acquire()
-        done = aqe(embedded_env(folder), "memory", "ls", "aqe/")
+            EmbeddedServer(made_folder).acquire()
+        done = aqe(embedded_env(made_folder), "memory", "ls", "aqe/")
     message = str(raised.value)
-    assert message.startswith(f"the embedded data folder {folder} is not writable (")
+    assert message.startswith(f"the embedded data folder {made_folder} is not writable (")
     assert "AQE_EMBEDDED_DATA=" in message and "nothing in it was changed" in message
     assert done.returncode == 2 and "is not writable" in done.stderr and "Traceback" not in done.stderr
-    assert await read_all(folder) == stored
+    assert await read_all(made_folder) == stored
 
 
 def another_major_cluster(target: Path) -> str:
@@ -116,6 +116,7 @@ async def test_a_full_disk_stops_writes_clearly_and_loses_no_acknowledged_one(sm
     config = StorageConfig.for_embedded(folder, connection_timeout=5)
     memory = EmbeddedMemory(config)
     memory.server.min_free_bytes = 8 * 2**20  # room enough to start on this small disk
+    memory.server.stop_grace = 5.0
     await memory.connect()
     acknowledged: dict[str, str] = {}
     with pytest.raises(StorageError) as raised:

@@ -70,29 +70,29 @@ def test_processes_starting_together_wait_for_the_one_that_starts(folder: Path, 
     assert EmbeddedServer(folder).status()["state"] == "stopped"
 
 
-def test_a_killed_user_holds_nothing_and_the_next_one_stops_the_server(folder: Path, tmp_path: Path) -> None:
+def test_a_killed_user_holds_nothing_and_the_next_one_stops_the_server(made_folder: Path, tmp_path: Path) -> None:
     go, never = tmp_path / "go", tmp_path / "never"
     go.touch()
     worker = subprocess.Popen(
-        [sys.executable, str(WORKER), "lease", str(folder), str(go), str(never)], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(WORKER), "lease", str(made_folder), str(go), str(never)], stdout=subprocess.PIPE, text=True
     )
     pid = json.loads(worker.stdout.readline())["pid"]  # type: ignore[union-attr]
     worker.send_signal(signal.SIGKILL)
     worker.wait()
-    server = EmbeddedServer(folder)
+    server = EmbeddedServer(made_folder)
     status = server.status()
     assert (status["state"], status["pid"], status["users"]) == ("running", pid, [])
-    assert len(list((folder / "users").glob("*.lease"))) == 1  # left behind, but no longer locked
+    assert len(list((made_folder / "users").glob("*.lease"))) == 1  # left behind, but no longer locked
 
     lease = server.acquire()
     assert (lease.started_server, lease.pid) == (False, pid)
     lease.release()
     assert server.status()["state"] == "stopped"
-    assert list((folder / "users").iterdir()) == []
+    assert list((made_folder / "users").iterdir()) == []
 
 
-async def test_stale_pid_file_of_a_killed_server_is_cleared_and_every_write_is_kept(folder: Path) -> None:
-    config = StorageConfig.for_embedded(folder, connection_timeout=5)
+async def test_stale_pid_file_of_a_killed_server_is_cleared_and_every_write_is_kept(made_folder: Path) -> None:
+    config = StorageConfig.for_embedded(made_folder, connection_timeout=5)
     memory = EmbeddedMemory(config)
     await memory.connect()
     stored = {f"aqe/k/{n}": {"n": n} for n in range(50)}
@@ -102,7 +102,7 @@ async def test_stale_pid_file_of_a_killed_server_is_cleared_and_every_write_is_k
     os.kill(killed, signal.SIGKILL)
     while memory.server.status()["pid"] is not None:
         time.sleep(0.01)
-    assert int((folder / "pgdata" / "postmaster.pid").read_text().split()[0]) == killed  # stale, left behind
+    assert int((made_folder / "pgdata" / "postmaster.pid").read_text().split()[0]) == killed  # stale, left behind
 
     reader = EmbeddedMemory(config)
     await reader.connect()
@@ -115,8 +115,8 @@ async def test_stale_pid_file_of_a_killed_server_is_cleared_and_every_write_is_k
     assert memory.server.status()["state"] == "stopped"
 
 
-def test_pid_file_naming_a_reused_pid_is_not_taken_for_the_server(folder: Path) -> None:
-    server = EmbeddedServer(folder)
+def test_pid_file_naming_a_reused_pid_is_not_taken_for_the_server(made_folder: Path) -> None:
+    server = EmbeddedServer(made_folder)
     server.acquire().release()
     impostor = subprocess.Popen(["sleep", "60"])
     try:
@@ -157,8 +157,8 @@ def test_a_long_folder_path_puts_the_socket_in_the_temp_dir(folder: Path) -> Non
 
 
 @pytest.mark.parametrize("users", [1, 3])
-async def test_memories_in_one_process_share_the_server(folder: Path, users: int) -> None:
-    memories = [EmbeddedMemory(StorageConfig.for_embedded(folder)) for _ in range(users)]
+async def test_memories_in_one_process_share_the_server(made_folder: Path, users: int) -> None:
+    memories = [EmbeddedMemory(StorageConfig.for_embedded(made_folder)) for _ in range(users)]
     for memory in memories:
         await memory.connect()
     await memories[0].store("aqe/shared", users)
@@ -167,4 +167,4 @@ async def test_memories_in_one_process_share_the_server(folder: Path, users: int
     for memory in memories:
         await memory.disconnect()
         await memory.disconnect()
-    assert EmbeddedServer(folder).status()["state"] == "stopped"
+    assert EmbeddedServer(made_folder).status()["state"] == "stopped"
