@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -38,15 +39,16 @@ def create_memory(config: StorageConfig, session: Session | Callable[[], Session
 
 def _embedded_memory(config: StorageConfig) -> MemoryBackend:
     """`EmbeddedMemory`, or a `ConfigurationError` naming the extra to install when its packages are missing."""
+    missing = "pgserver" if importlib.util.find_spec("pgserver") is None else None
     try:
         from lionagi_qe.storage.embedded import EmbeddedMemory
-        from lionagi_qe.storage.embedded_server import binaries
     except ImportError as exc:
-        if not (exc.name or "").startswith(("psycopg", "pgserver")):
+        if not (exc.name or "").startswith("psycopg"):
             raise
+        missing = exc.name
+    if missing:
         raise ConfigurationError(
-            f"embedded mode needs psycopg 3 and pgserver ({exc.name} is missing); "
+            f"embedded mode needs psycopg 3 and pgserver ({missing} is missing); "
             "install them with: pip install 'lionagi-qe-fleet[embedded]'"
-        ) from None
-    binaries()
+        )
     return EmbeddedMemory(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -14,8 +15,10 @@ import psycopg
 import pytest
 
 from lionagi_qe.config import StorageConfig
+from lionagi_qe.errors import ConfigurationError
 from lionagi_qe.storage.embedded import EmbeddedMemory
 from lionagi_qe.storage.embedded_server import EmbeddedServer
+from lionagi_qe.storage.factory import create_memory
 
 WORKER = Path(__file__).resolve().parents[2] / "helpers" / "embedded_worker.py"
 
@@ -168,3 +171,12 @@ async def test_memories_in_one_process_share_the_server(made_folder: Path, users
         await memory.disconnect()
         await memory.disconnect()
     assert EmbeddedServer(made_folder).status()["state"] == "stopped"
+
+
+def test_without_pgserver_the_error_names_the_extra(made_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pgserver" else real(name, *a))
+    with pytest.raises(ConfigurationError, match=r"pgserver is missing\); install them with: pip install "):
+        create_memory(StorageConfig.for_embedded(made_folder))
+    monkeypatch.undo()
+    assert isinstance(create_memory(StorageConfig.for_embedded(made_folder)), EmbeddedMemory)
