@@ -14,7 +14,8 @@ exits, so its time is start-up. In each repetition, one after another:
 - embedded, warm: another process holds the server (as during a long `aqe run`),
   so the command only connects;
 - production (with --database-url): the same command on a PostgreSQL server of
-  yours, for what any PostgreSQL backend costs at start-up (driver, pool, schema check).
+  yours, for what any PostgreSQL backend costs at start-up (driver, pool, schema check);
+  in a schema of its own, aqe_bench_embedded, dropped at the end.
 
 Wall clock from process start to exit; prints medians and the ratio to development.
 Data folders are temporary; the user's own is never touched.
@@ -92,6 +93,11 @@ def main() -> None:
             if args.database_url:
                 times["production"].append(timed(environment("production", folder, args.database_url)))
             shutil.rmtree(fresh)
+    if args.database_url:
+        import psycopg
+
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS aqe_bench_embedded CASCADE")
     base = statistics.median(times["development"])
     print(f"aqe memory ls aqe/ from process start to exit; {args.repeat} repetitions, medians (wall clock)")
     print(f"{'case':<22} {'median':>8} {'vs development':>15} {'extra':>9}   runs")

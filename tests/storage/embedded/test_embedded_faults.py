@@ -138,3 +138,22 @@ async def test_a_full_disk_stops_writes_clearly_and_loses_no_acknowledged_one(sm
     async with EmbeddedMemory(config) as reader:
         found = await reader.retrieve_many(list(acknowledged))
     assert found == acknowledged
+
+
+DOCUMENTED = [
+    "is not writable",
+    "the disk holding the embedded data folder",
+    "No space left on device [SQLSTATE 53100]",
+    "is not a PostgreSQL cluster",
+    "embedded mode needs psycopg 3 and pgserver",
+    "embedded mode runs its own PostgreSQL server: drop database_url",
+    "has been starting or stopping the embedded server",
+    "is not a folder",
+]
+"""The messages of embedded mode that users meet, which docs/storage-modes.md explains."""
+
+
+def test_docs_explain_every_message_of_embedded_mode() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "storage-modes.md").read_text(encoding="utf-8")
+    assert [phrase for phrase in DOCUMENTED if phrase not in docs] == []
+    assert "holds a PostgreSQL 15 cluster, but the installed pgserver ships PostgreSQL 16" in docs
