@@ -28,7 +28,7 @@ def wait_for(path: Path) -> None:
 def lease(folder: Path, go: Path, done: Path) -> None:
     wait_for(go)
     held = EmbeddedServer(folder).acquire()
-    print(json.dumps({"started": held.started_server, "pid": held.pid}), flush=True)
+    print(json.dumps({"started": held.started_server, "pid": held.server_pid}), flush=True)
     wait_for(done)
     held.release()
 

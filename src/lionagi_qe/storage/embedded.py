@@ -75,5 +75,5 @@ class EmbeddedMemory(PostgresMemory):
     async def health(self) -> dict[str, Any]:
         """Production's health figures plus the data folder and the server's pid."""
         report = await super().health()
-        report.update(data_folder=str(self.server.data_dir), server_pid=self.lease.pid if self.lease else None)
+        report.update(data_folder=str(self.server.data_dir), server_pid=self.lease.server_pid if self.lease else None)
         return report

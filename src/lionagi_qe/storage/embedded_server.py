@@ -111,7 +111,7 @@ def socket_dir_for(pgdata: Path) -> Path:
     if len(str(pgdata / f".s.PGSQL.{PORT}")) <= _SOCKET_PATH_MAX:
         return pgdata
     digest = hashlib.sha256(str(pgdata).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"aqe-pg-{digest}"
+    return Path(tempfile.gettempdir()) / f"aqe-socket-{digest}"
 
 
 @dataclass
@@ -122,7 +122,7 @@ class Lease:
     path: Path
     fd: int
     started_server: bool
-    pid: int
+    server_pid: int
     released: bool = field(default=False, init=False)
 
     def release(self) -> None:
@@ -187,20 +187,19 @@ class EmbeddedServer:
 
     def status(self) -> dict[str, Any]:
         """The folder, the server's state and pid, its PostgreSQL version and who uses it; changes nothing."""
-        version_file = self.pgdata / "PG_VERSION"
-        pid, state = None, "stopped" if version_file.exists() else "not created yet"
-        found = self._pid_file(self.pgdata / "postmaster.pid")
-        if found is not None and self._is_postmaster(found[0]):
-            pid, state = found[0], "running" if found[1] == "ready" else found[1]
-        return {
-            "data_folder": str(self.data_dir),
-            "state": state,
-            "pid": pid,
-            "postgres_version": version_file.read_text().strip() if version_file.exists() else None,
-            "users": self._live_leases(prune=False),
-            "socket_dir": str(self.socket_dir),
-            "log": str(self.log_path),
-        }
+        report: dict[str, Any] = {"data_folder": str(self.data_dir), "state": "not created yet", "pid": None}
+        report.update(postgres_version=None, users=[], socket_dir=str(self.socket_dir), log=str(self.log_path))
+        try:
+            version_file = self.pgdata / "PG_VERSION"
+            if version_file.exists():
+                report.update(state="stopped", postgres_version=version_file.read_text().strip())
+            found = self._pid_file(self.pgdata / "postmaster.pid")
+            if found is not None and self._is_postmaster(found[0]):
+                report.update(pid=found[0], state="running" if found[1] == "ready" else found[1])
+            report["users"] = self._live_leases(prune=False)
+        except OSError as exc:
+            report["state"] = f"unreadable ({exc.strerror or exc})"
+        return report
 
     # -- the folder and its locks -------------------------------------------
 

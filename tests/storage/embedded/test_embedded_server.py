@@ -17,9 +17,10 @@ import pytest
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.errors import ConfigurationError
 from lionagi_qe.storage.embedded import EmbeddedMemory
-from lionagi_qe.storage.embedded_server import EmbeddedServer
+from lionagi_qe.storage.embedded_server import EmbeddedServer, binaries_version
 from lionagi_qe.storage.factory import create_memory
 
+MAJOR = binaries_version().split(".")[0]
 WORKER = Path(__file__).resolve().parents[2] / "helpers" / "embedded_worker.py"
 
 
@@ -38,9 +39,9 @@ def test_leases_share_one_server_and_the_last_release_stops_it(folder: Path) -> 
     first = server.acquire()
     second = EmbeddedServer(folder).acquire()
     assert (first.started_server, second.started_server) == (True, False)
-    assert first.pid == second.pid
+    assert first.server_pid == second.server_pid
     status = server.status()
-    assert (status["state"], status["pid"], status["postgres_version"]) == ("running", first.pid, "16")
+    assert (status["state"], status["pid"], status["postgres_version"]) == ("running", first.server_pid, MAJOR)
     assert [user["pid"] for user in status["users"]] == [os.getpid(), os.getpid()]
 
     first.release()
@@ -88,7 +89,7 @@ def test_a_killed_user_holds_nothing_and_the_next_one_stops_the_server(made_fold
     assert len(list((made_folder / "users").glob("*.lease"))) == 1  # left behind, but no longer locked
 
     lease = server.acquire()
-    assert (lease.started_server, lease.pid) == (False, pid)
+    assert (lease.started_server, lease.server_pid) == (False, pid)
     lease.release()
     assert server.status()["state"] == "stopped"
     assert list((made_folder / "users").iterdir()) == []
@@ -110,7 +111,7 @@ async def test_stale_pid_file_of_a_killed_server_is_cleared_and_every_write_is_k
     reader = EmbeddedMemory(config)
     await reader.connect()
     try:
-        assert reader.lease is not None and reader.lease.started_server and reader.lease.pid != killed
+        assert reader.lease is not None and reader.lease.started_server and reader.lease.server_pid != killed
         assert await reader.search("aqe/k/*") == dict(sorted(stored.items()))
     finally:
         await reader.disconnect()
@@ -128,7 +129,7 @@ def test_pid_file_naming_a_reused_pid_is_not_taken_for_the_server(made_folder: P
         (server.pgdata / "postmaster.pid").write_text("\n".join(lines) + "\n")
         assert server.status()["state"] == "stopped"
         lease = server.acquire()
-        assert lease.started_server and lease.pid != impostor.pid
+        assert lease.started_server and lease.server_pid != impostor.pid
         assert answers(server)
         lease.release()
         assert impostor.poll() is None  # the unrelated process was left alone
@@ -144,7 +145,7 @@ def test_leftover_of_a_killed_initdb_is_replaced(folder: Path) -> None:
     lease = EmbeddedServer(folder).acquire()
     lease.release()
     assert not leftover.exists()
-    assert (folder / "pgdata" / "PG_VERSION").read_text().strip() == "16"
+    assert (folder / "pgdata" / "PG_VERSION").read_text().strip() == MAJOR
 
 
 def test_a_long_folder_path_puts_the_socket_in_the_temp_dir(folder: Path) -> None:
@@ -166,7 +167,7 @@ async def test_memories_in_one_process_share_the_server(made_folder: Path, users
         await memory.connect()
     await memories[0].store("aqe/shared", users)
     assert [await m.retrieve("aqe/shared") for m in memories] == [users] * users
-    assert len({m.lease.pid for m in memories if m.lease}) == 1
+    assert len({m.lease.server_pid for m in memories if m.lease}) == 1
     for memory in memories:
         await memory.disconnect()
         await memory.disconnect()
