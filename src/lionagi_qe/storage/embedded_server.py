@@ -181,9 +181,9 @@ class EmbeddedServer:
             lease.released = True
             if self._live_leases(prune=True):
                 return
-            pid = self._running_pid()
-            if pid is not None:
-                self._stop(pid)
+            found = self._pid_file(self.pgdata / "postmaster.pid")
+            if found is not None and self._is_postmaster(found[0]):
+                self._stop(found[0])
 
     def status(self) -> dict[str, Any]:
         """The folder, the server's state and pid, its PostgreSQL version and who uses it; changes nothing."""
@@ -265,8 +265,7 @@ class EmbeddedServer:
         fd = self._open(path)
         fcntl.flock(fd, fcntl.LOCK_EX)
         since = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        info = {"pid": os.getpid(), "command": " ".join(psutil.Process().cmdline())[:200], "since": since}
-        os.write(fd, json.dumps(info).encode())
+        os.write(fd, json.dumps({"pid": os.getpid(), "since": since}).encode())
         return Lease(self, path, fd, started, pid)
 
     def _live_leases(self, *, prune: bool) -> list[dict[str, Any]]:
