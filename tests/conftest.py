@@ -7,6 +7,9 @@ DATABASE_URL when set (CI sets it); otherwise an embedded throwaway server
 `memory`: one fresh backend per test, for each storage backend; the contract
 suite runs against every one of them.
 
+`embedded_data`: a temporary AQE_EMBEDDED_DATA whose embedded server stays up
+for the whole session (never the user's own folder).
+
 `clean_env`: the storage variables removed, so a test sees only what it sets.
 """
 
@@ -16,6 +19,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -63,11 +67,40 @@ def pg_config(postgres_url: str, pg_schema: str) -> StorageConfig:
     )
 
 
-@pytest.fixture(params=["session", "postgres"])
+@pytest.fixture(scope="session")
+def embedded_data() -> Iterator[Path]:
+    """A temporary embedded data folder; a lease held here keeps its server up until the session ends."""
+    from helpers.embedded import data_folder
+    from lionagi_qe.storage.embedded_server import EmbeddedServer
+
+    with data_folder() as folder:
+        lease = EmbeddedServer(folder).acquire()
+        try:
+            yield folder
+        finally:
+            lease.release()
+
+
+@pytest.fixture
+def embedded_config(embedded_data: Path) -> Iterator[StorageConfig]:
+    """Embedded settings on the session's folder, in this test's own schema (dropped afterwards)."""
+    from lionagi_qe.storage.embedded_server import EmbeddedServer
+
+    schema = f"aqe_test_{uuid.uuid4().hex[:12]}"
+    yield StorageConfig.for_embedded(embedded_data, connection_timeout=10, db_schema=schema)
+    with psycopg.connect(EmbeddedServer(embedded_data).url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["session", "postgres", "embedded"])
 async def memory(request: pytest.FixtureRequest) -> AsyncIterator[MemoryBackend]:
     """A fresh, connected backend of each kind."""
     if request.param == "session":
         backend: MemoryBackend = SessionMemory()
+    elif request.param == "embedded":
+        from lionagi_qe.storage.embedded import EmbeddedMemory
+
+        backend = EmbeddedMemory(request.getfixturevalue("embedded_config"))
     else:
         from lionagi_qe.storage.postgres import PostgresMemory
 

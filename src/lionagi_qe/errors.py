@@ -62,3 +62,7 @@ class ToolMissingError(ToolError):
 
 class GitRefError(TargetProjectError):
     """`--diff BASE` cannot be used: no git repository, or BASE names no commit."""
+
+
+class EmbeddedServerError(StorageConnectionError):
+    """The embedded PostgreSQL server of embedded mode cannot be started, shared or stopped."""

@@ -2,6 +2,7 @@
 
     aqe config                 # mode, the variable that chose it, the description; `aqe run`'s settings
     aqe config --check         # production: connect, report server, schema and pool
+                               # embedded: also the data folder and the server's state
     aqe config --check --json  # the same as one JSON object on stdout
     aqe config --project app --coverage-threshold 95   # the settings `aqe run app --coverage-threshold 95` uses
 
@@ -119,7 +120,24 @@ def describe(settings: StorageConfig, env: Mapping[str, str], project: ProjectCo
             "connection_timeout": settings.connection_timeout,
             "pool_recycle": settings.pool_recycle,
         }
+    if settings.mode is StorageMode.EMBEDDED:
+        report["settings"] = embedded_settings(settings)
     return report
+
+
+def embedded_settings(settings: StorageConfig) -> dict[str, Any]:
+    """Embedded mode's data folder, schema, pool and its server's state (read without starting it)."""
+    from lionagi_qe.storage.embedded_server import EmbeddedServer
+
+    assert settings.embedded_data is not None
+    server = EmbeddedServer(settings.embedded_data).status()
+    return {
+        "embedded_data": server.pop("data_folder"),
+        "db_schema": settings.db_schema,
+        "min_connections": settings.min_connections,
+        "max_connections": settings.max_connections,
+        "server": server,
+    }
 
 
 async def check_storage(settings: StorageConfig) -> dict[str, Any]:
@@ -129,7 +147,7 @@ async def check_storage(settings: StorageConfig) -> dict[str, Any]:
     In production the backend gives up after `connection_timeout` with a
     `StorageConnectionError` naming host and port.
     """
-    if settings.mode is not StorageMode.PROD:
+    if settings.mode in (StorageMode.DEV, StorageMode.TEST):
         return {"ok": True, "backend": "session", "detail": "nothing to connect to: memory is in process"}
     memory = create_memory(settings)
     started = time.perf_counter()
@@ -154,6 +172,19 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
             yield name, value
 
 
+def _print_embedded(settings: dict[str, Any]) -> None:
+    server = settings["server"]
+    users = server["users"]
+    state = server["state"]
+    if server["pid"] is not None:
+        state += f" (pid {server['pid']}, PostgreSQL {server['postgres_version']})"
+        state += f", used by {len(users)} aqe process(es)"
+        if not users:
+            state += ": left by a process that was killed; the next aqe command stops it when it is done"
+    for line in (f"AQE_EMBEDDED_DATA: {settings['embedded_data']}", f"Embedded server: {state}"):
+        console.print(line, markup=False, soft_wrap=True, highlight=False)
+
+
 def _print_report(report: dict[str, Any]) -> None:
     if report["source"] == TOOL_AQE:
         origin = f"from storage = {report['source_value']} in [tool.aqe] of {report['fleet']['config_file']}"
@@ -165,7 +196,9 @@ def _print_report(report: dict[str, Any]) -> None:
         origin = "the default: none of " + ", ".join(MODE_VARIABLES) + " is set"
     console.print(f"[bold]Storage mode:[/] {report['mode']} ({escape(origin)})", soft_wrap=True, highlight=False)
     console.print(report["description"], markup=False, soft_wrap=True, highlight=False)
-    if report["settings"]:
+    if report["mode"] == StorageMode.EMBEDDED.value:
+        _print_embedded(report["settings"])
+    elif report["settings"]:
         console.print(
             f"DATABASE_URL: {report['settings']['database_url']}", markup=False, soft_wrap=True, highlight=False
         )

@@ -3,17 +3,22 @@
     aqe memory ls aqe/coverage/           # keys under a prefix
     aqe memory get aqe/quality/<run>/verdict
     aqe history                           # coverage trend across runs
+    aqe memory export aqe/ > runs.jsonl   # entries as JSON lines (key, value, TTL left, partition)
+    aqe memory import runs.jsonl          # into the store of the current mode
 
 Development and testing modes keep memory inside one process, so a new `aqe`
-process finds nothing: use production mode (AQE_STORAGE_MODE=production,
-DATABASE_URL) to keep runs across processes. `aqe memory get` exits 1 when
+process finds nothing: use embedded mode (AQE_STORAGE_MODE=embedded, no setup)
+or production mode (AQE_STORAGE_MODE=production, DATABASE_URL) to keep runs
+across processes. `aqe memory get` exits 1 when
 the key holds no value; configuration errors exit 2.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -29,7 +34,7 @@ from lionagi_qe.agents.memory_keys import (
 )
 from lionagi_qe.agents.records import CoverageRecord, RunStatusRecord
 from lionagi_qe.analysis.project_root import find_project_root
-from lionagi_qe.cli.common import console, err_console, run_async
+from lionagi_qe.cli.common import console, err_console, fail, run_async
 
 if TYPE_CHECKING:
     from lionagi_qe.storage.base import MemoryBackend
@@ -43,8 +48,9 @@ app = typer.Typer(help="Browse the fleet's shared memory (aqe/...).", no_args_is
 def _in_process_note() -> None:
     err_console.print(
         "[yellow]note:[/] this is development/testing mode, where memory lives inside one process: "
-        "a new `aqe` process sees nothing from earlier runs. To keep runs across processes, set "
-        "AQE_STORAGE_MODE=production and DATABASE_URL=postgresql://...",
+        "a new `aqe` process sees nothing from earlier runs. To keep runs with no setup, set "
+        "AQE_STORAGE_MODE=embedded (PostgreSQL started on demand, data in a folder of yours); "
+        "to share them across machines, AQE_STORAGE_MODE=production and DATABASE_URL=postgresql://...",
         highlight=False,
         soft_wrap=True,
     )
@@ -147,7 +153,7 @@ def history(
     limit: int = typer.Option(20, "--limit", min=1, help="Show the latest N runs."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
-    """Coverage trend across runs (needs production mode to span processes)."""
+    """Coverage trend across runs (needs embedded or production mode to span processes)."""
 
     async def work(memory: MemoryBackend) -> list[dict[str, Any]]:
         return await history_rows(memory, project, limit)
@@ -173,3 +179,42 @@ def history(
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
+
+
+@app.command("export")
+def export(
+    prefix: str = typer.Argument("", help="Only keys that start with this prefix (default: every key)."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Write the store's live entries as JSON lines: key, value, seconds of TTL left, partition."""
+    from lionagi_qe.storage.transfer import export_entries
+
+    async def work(memory: MemoryBackend) -> int:
+        if output is None:
+            return await export_entries(memory, sys.stdout.buffer.write, prefix)
+        with Path(output).open("wb") as out:
+            return await export_entries(memory, out.write, prefix)
+
+    count = run_async(_with_memory(work))
+    sys.stdout.flush()
+    err_console.print(f"exported {count} entries{f' under {prefix!r}' if prefix else ''}", highlight=False)
+
+
+@app.command("import")
+def import_(
+    source: str = typer.Argument(..., help="A file written by `aqe memory export`, or - for stdin."),
+) -> None:
+    """Store the entries of an export file in the current mode's store (existing keys are replaced)."""
+    from lionagi_qe.storage.transfer import import_entries
+
+    try:
+        lines = sys.stdin.buffer.readlines() if source == "-" else Path(source).read_bytes().splitlines()
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror or exc}")
+
+    async def work(memory: MemoryBackend) -> tuple[int, int]:
+        return await import_entries(memory, lines, source="stdin" if source == "-" else source)
+
+    stored, expired = run_async(_with_memory(work))
+    skipped = f" ({expired} skipped: their TTL ran out)" if expired else ""
+    err_console.print(f"imported {stored} entries{skipped}", highlight=False)

@@ -513,8 +513,9 @@ def _where_stored(report: dict[str, Any]) -> None:
         _print(f"stored {len(keys)} results in memory under aqe/*/{report['run_id']}/ (browse: aqe memory ls aqe/)")
     if report["mode"] in ("development", "testing"):
         console.print(
-            f"[dim]{report['mode']} mode: memory lives in this process only; set AQE_STORAGE_MODE=production "
-            "and DATABASE_URL to keep runs for `aqe history` and `aqe memory`[/]"
+            f"[dim]{report['mode']} mode: memory lives in this process only; set AQE_STORAGE_MODE=embedded "
+            "(no setup) or AQE_STORAGE_MODE=production and DATABASE_URL to keep runs for `aqe history` "
+            "and `aqe memory`[/]"
         )
 
 

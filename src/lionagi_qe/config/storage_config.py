@@ -3,6 +3,7 @@
     config = StorageConfig.from_environment()      # AQE_STORAGE_MODE > ENVIRONMENT > NODE_ENV
     config = StorageConfig.for_testing()
     config = StorageConfig.for_production("postgresql://qe@db:5432/qe", max_connections=50)
+    config = StorageConfig.for_embedded()          # PostgreSQL started on demand, data in a per-user folder
     print(config.get_description())                # never shows the password
     url = config.database_url.get_secret_value()   # the URL itself, for the driver only
 
@@ -19,9 +20,11 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from enum import Enum
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import platformdirs
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -45,6 +48,7 @@ STORAGE_VARIABLES = (
     "DB_CONNECTION_TIMEOUT",
     "DB_POOL_RECYCLE",
     "AQE_DB_SCHEMA",
+    "AQE_EMBEDDED_DATA",
 )
 """Every variable `StorageConfig.from_environment` reads."""
 DEFAULT_MIN_CONNECTIONS = 5
@@ -52,6 +56,8 @@ DEFAULT_MAX_OVERFLOW = 20
 DEFAULT_CONNECTION_TIMEOUT = 30.0
 DEFAULT_POOL_RECYCLE = 3600.0
 DEFAULT_DB_SCHEMA = "aqe"
+EMBEDDED_MIN_CONNECTIONS = 1
+EMBEDDED_MAX_CONNECTIONS = 10
 _ENVIRONMENT_FIELDS = {
     "connection_timeout": "DB_CONNECTION_TIMEOUT",
     "pool_recycle": "DB_POOL_RECYCLE",
@@ -67,6 +73,7 @@ class StorageMode(str, Enum):
     DEV = "development"
     TEST = "testing"
     PROD = "production"
+    EMBEDDED = "embedded"
 
     @classmethod
     def parse(cls, value: object, source: str = "mode") -> StorageMode:
@@ -87,6 +94,7 @@ _MODE_ALIASES = {
     **dict.fromkeys(("dev", "development", "develop", "local"), StorageMode.DEV),
     **dict.fromkeys(("test", "testing", "ci"), StorageMode.TEST),
     **dict.fromkeys(("prod", "production", "live"), StorageMode.PROD),
+    "embedded": StorageMode.EMBEDDED,
 }
 
 
@@ -133,6 +141,26 @@ def _validate_url(url: object, source: str) -> str:
             f"got scheme {parts.scheme or 'none'!r}{hint}"
         )
     return url
+
+
+def default_embedded_data() -> Path:
+    """The per-user folder of embedded mode: e.g. ~/.local/share/lionagi-qe/embedded on Linux."""
+    return platformdirs.user_data_path("lionagi-qe", appauthor=False) / "embedded"
+
+
+def embedded_data_folder(value: object, mode: object, source: str) -> Path | None:
+    """The absolute data folder of embedded mode (`value`, or the default); None in the other modes."""
+    if mode is not StorageMode.EMBEDDED:
+        if value is None:
+            return None
+        raise ConfigurationError(f"{source} is a setting of embedded mode only; drop it or use mode='embedded'")
+    if value is None:
+        return default_embedded_data()
+    if isinstance(value, Path):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise ConfigurationError(f"{source}={_shown(value)} is not a folder; give a path such as ~/aqe-data")
+    return Path(value.strip()).expanduser().absolute()
 
 
 def _whole_number(value: object, source: str, minimum: int) -> int:
@@ -199,6 +227,7 @@ class StorageConfig(BaseModel):
     connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT
     pool_recycle: float = DEFAULT_POOL_RECYCLE
     db_schema: str = DEFAULT_DB_SCHEMA
+    embedded_data: Path | None = Field(default=None, validate_default=True)
 
     def __init__(self, **settings: Any) -> None:
         with _as_configuration_error():
@@ -263,6 +292,20 @@ class StorageConfig(BaseModel):
             )
         return value
 
+    @field_validator("embedded_data", mode="before")
+    @classmethod
+    def _check_embedded_data(cls, value: object, info: ValidationInfo) -> Path | None:
+        return embedded_data_folder(value, info.data.get("mode"), _source(info))
+
+    @model_validator(mode="after")
+    def _check_embedded_url(self) -> Self:
+        if self.mode is StorageMode.EMBEDDED and self.database_url is not None:
+            raise ConfigurationError(
+                "embedded mode runs its own PostgreSQL server: drop database_url (DATABASE_URL), "
+                "or use production mode to connect to a server of yours"
+            )
+        return self
+
     @model_validator(mode="after")
     def _check_pool_bounds(self, info: ValidationInfo) -> Self:
         if self.min_connections > self.max_connections:
@@ -309,6 +352,25 @@ class StorageConfig(BaseModel):
         )
 
     @classmethod
+    def for_embedded(
+        cls,
+        data_dir: str | Path | None = None,
+        min_connections: int = EMBEDDED_MIN_CONNECTIONS,
+        max_connections: int = EMBEDDED_MAX_CONNECTIONS,
+        connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT,
+        db_schema: str = DEFAULT_DB_SCHEMA,
+    ) -> StorageConfig:
+        """PostgreSQL started on demand on this machine, its data in `data_dir` (default: a per-user folder)."""
+        return cls(
+            mode=StorageMode.EMBEDDED,
+            embedded_data=data_dir,
+            min_connections=min_connections,
+            max_connections=max_connections,
+            connection_timeout=connection_timeout,
+            db_schema=db_schema,
+        )
+
+    @classmethod
     def detect_mode(cls, env: Mapping[str, str] | None = None) -> tuple[StorageMode, str | None]:
         """Return the mode and the variable it came from (None: the default)."""
         env = os.environ if env is None else env
@@ -334,6 +396,8 @@ class StorageConfig(BaseModel):
         if mode is None:
             mode, _ = cls.detect_mode(env)
         mode = StorageMode.parse(mode)
+        if mode is StorageMode.EMBEDDED:
+            return cls._embedded_from(env, database_url)
         if mode is not StorageMode.PROD:
             return cls(mode=mode)
         data: dict[str, object] = {"mode": mode, "database_url": database_url}
@@ -355,6 +419,21 @@ class StorageConfig(BaseModel):
         data.update({field: env[name] for field, name in _ENVIRONMENT_FIELDS.items() if name in env})
         return cls.model_validate(data, context={"variables": variables})
 
+    @classmethod
+    def _embedded_from(cls, env: Mapping[str, str], database_url: str | None) -> StorageConfig:
+        """Embedded mode reads AQE_EMBEDDED_DATA and AQE_DB_SCHEMA; the pool is sized for one machine."""
+        data: dict[str, object] = {
+            "mode": StorageMode.EMBEDDED,
+            "database_url": database_url,
+            "embedded_data": env.get("AQE_EMBEDDED_DATA", "").strip() or None,
+            "min_connections": EMBEDDED_MIN_CONNECTIONS,
+            "max_connections": EMBEDDED_MAX_CONNECTIONS,
+        }
+        if "AQE_DB_SCHEMA" in env:
+            data["db_schema"] = env["AQE_DB_SCHEMA"]
+        variables = {"embedded_data": "AQE_EMBEDDED_DATA", "db_schema": "AQE_DB_SCHEMA"}
+        return cls.model_validate(data, context={"variables": variables})
+
     # -- reading -----------------------------------------------------------
 
     @property
@@ -371,6 +450,12 @@ class StorageConfig(BaseModel):
             )
         if self.mode is StorageMode.TEST:
             return "Testing mode: in-process memory isolated per orchestrator (fast, independent tests, not persistent)"
+        if self.mode is StorageMode.EMBEDDED:
+            return (
+                f"Embedded mode: PostgreSQL started on demand on this machine, data in {self.embedded_data} "
+                f"(schema {self.db_schema}), pool {self.min_connections}-{self.max_connections} connections "
+                "(durable, shared by the aqe processes of this user)"
+            )
         return (
             f"Production mode: PostgreSQL at {self.location} (schema {self.db_schema}), "
             f"pool {self.min_connections}-{self.max_connections} connections, "

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from lionagi_qe.errors import StorageError
@@ -42,6 +42,18 @@ class Versioned(NamedTuple):
 
     value: Any
     version: int
+
+
+class Entry(NamedTuple):
+    """A live entry as `entries()` gives it: `ttl` is the seconds it has left (None: no expiry)."""
+
+    key: str
+    value: Any
+    ttl: float | None
+    partition: str
+
+
+ENTRIES_PAGE = 500
 
 
 class MemoryBackend(ABC):
@@ -162,6 +174,21 @@ class MemoryBackend(ABC):
         """Remove expired entries now; returns how many were removed."""
         return await self._cleanup_expired()
 
+    async def entries(self, prefix: str = "", *, page: int = ENTRIES_PAGE) -> AsyncIterator[Entry]:
+        """Every live entry under `prefix` in key order, with its remaining TTL and partition (for export).
+
+        `async for entry in memory.entries("aqe/coverage/"): ...` reads `page` entries per call.
+        """
+        prefix = validate_prefix(prefix)
+        after = ""
+        while True:
+            batch = await self._entries_page(prefix, after, page)
+            for entry in batch:
+                yield entry
+            if len(batch) < page:
+                return
+            after = batch[-1].key
+
     # -- coordination ------------------------------------------------------
 
     async def compare_and_set(
@@ -260,6 +287,10 @@ class MemoryBackend(ABC):
 
     @abstractmethod
     async def _cleanup_expired(self) -> int: ...
+
+    @abstractmethod
+    async def _entries_page(self, prefix: str, after: str, limit: int) -> list[Entry]:
+        """Up to `limit` live entries under `prefix` with keys after `after` (text order), sorted by key."""
 
     @abstractmethod
     async def _compare_and_set(

@@ -29,7 +29,7 @@ import psycopg
 from psycopg.types.json import set_json_loads
 
 from lionagi_qe.config import StorageConfig
-from lionagi_qe.storage.base import DEFAULT_PARTITION, MemoryBackend, Versioned
+from lionagi_qe.storage.base import DEFAULT_PARTITION, Entry, MemoryBackend, Versioned
 from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_jsonb
 from lionagi_qe.storage.keys import glob_to_like, prefix_to_like
 from lionagi_qe.storage.pg_connections import PgConnections, not_connected
@@ -253,6 +253,10 @@ class PostgresMemory(MemoryBackend):
             return cur.rowcount
 
         return await self._conns.run(sweep, what="sweep expired keys")
+
+    async def _entries_page(self, prefix: str, after: str, limit: int) -> list[Entry]:
+        params = {"pattern": prefix_to_like(prefix), "after": after, "limit": limit}
+        return [Entry(*row) for row in await self._read("entries", params, "read entries")]
 
     async def _compare_and_set(
         self, key: str, data: bytes, expected_version: int, ttl: float | None, partition: str

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lionagi_qe.storage.base import DEFAULT_PARTITION, MemoryBackend, Versioned
+from lionagi_qe.storage.base import DEFAULT_PARTITION, Entry, MemoryBackend, Versioned
 from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_value
 from lionagi_qe.storage.keys import glob_to_regex, validate_key
 
@@ -148,6 +148,14 @@ class SessionMemory(MemoryBackend):
         before = len(self._entries)
         self._live_items()
         return before - len(self._entries)
+
+    async def _entries_page(self, prefix: str, after: str, limit: int) -> list[Entry]:
+        now = time.monotonic()
+        chosen = sorted((k, e) for k, e in self._live_items() if k.startswith(prefix) and k > after)[:limit]
+        return [
+            Entry(key, decode_value(e[_DATA]), None if e[_EXPIRES] is None else e[_EXPIRES] - now, e[_PARTITION])
+            for key, e in chosen
+        ]
 
     async def _compare_and_set(
         self, key: str, data: bytes, expected_version: int, ttl: float | None, partition: str

@@ -62,6 +62,13 @@ SELECT partition, count(*) FROM {schema}.memory
 WHERE {live}
 GROUP BY partition
 
+-- name: entries
+-- A page of live entries under a prefix after a key, in key order, with the seconds each has left (export).
+SELECT key, value, EXTRACT(EPOCH FROM expires_at - now())::float8, partition FROM {schema}.memory
+WHERE key LIKE %(pattern)s ESCAPE E'\\' AND key > %(after)s AND {live}
+ORDER BY key
+LIMIT %(limit)s
+
 -- name: write_result
 -- The logged outcome of the write with this token, if it committed.
 SELECT result FROM {schema}.write_log WHERE token = %(token)s
