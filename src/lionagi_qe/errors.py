@@ -50,3 +50,7 @@ class TargetProjectError(QEError):
 
 class ModelCallError(QEError):
     """A model was not asked, or did not answer usably (timeout, connection, budget spent, endpoint stopped)."""
+
+
+class WorkerError(QEError):
+    """A worker could not run a job: it cannot see the project, a checkout failed, the job process died."""

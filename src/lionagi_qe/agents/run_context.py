@@ -58,6 +58,14 @@ class RunContext:
     """Replies the model may give per gap, each after feedback on the one before (failures, lines missed)."""
     llm_concurrency: int = 4
     """Gaps the model works on at once."""
+    distributed: bool = False
+    """Run the suite as test-file shards on `aqe worker` processes (in-process jobs outside production mode)."""
+    from_git: str | None = None
+    """URL@COMMIT that workers check out, instead of seeing the project at the same path."""
+    shards: int = 0
+    """Shards of a distributed run (0: twice the live workers, at most one per test file)."""
+    worker_wait: float = 60.0
+    """Seconds a distributed run waits with no live worker before it gives up."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:

@@ -69,6 +69,7 @@ def fleet_report(
         "generation": generation_section(results),
         "gate": _gate_data(results),
         "agents": agents_section(results),
+        "distributed": distributed_section(results),
     }
 
 
@@ -158,6 +159,13 @@ def generation_section(results: Results) -> dict[str, Any] | None:
         "coverage_after": data.get("coverage_after"),
         "model_calls": data.get("model_calls"),
     }
+
+
+def distributed_section(results: Results) -> dict[str, Any] | None:
+    """Which worker ran which shard of the suite (`aqe run --distributed`); None for a local run."""
+    executor = results.get("test-executor")
+    distributed = executor.data.get("distributed") if executor is not None else None
+    return dict(distributed) if distributed else None
 
 
 def agents_section(results: Results) -> dict[str, dict[str, Any]]:

@@ -10,3 +10,5 @@ from pathlib import Path
 PROBES_DIR = Path(__file__).resolve().parent
 PYTEST_PLUGIN = "aqe_pytest_probe"
 CALL_PROBE = PROBES_DIR / "aqe_call_probe.py"
+SHARD_PLUGIN = "aqe_shard_filter"
+"""Keeps one shard's test files in a distributed run (`lionagi_qe.workers`)."""
