@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 from dotenv import find_dotenv, load_dotenv
 
-from lionagi_qe.cli import config_cmd, memory_cmd, run_cmd
+from lionagi_qe.cli import config_cmd, memory_cmd, run_cmd, worker_cmd
 
 app = typer.Typer(
     name="aqe",
@@ -29,3 +29,4 @@ app.command("config")(config_cmd.config)
 app.command("run")(run_cmd.run)
 app.add_typer(memory_cmd.app, name="memory")
 app.command("history")(memory_cmd.history)
+app.command("worker")(worker_cmd.worker)

@@ -85,6 +85,16 @@ def run(
     as_json: bool = typer.Option(
         False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."
     ),
+    distributed: bool = typer.Option(
+        _DEFAULT.distributed, "--distributed",
+        help="Run the suite as test-file shards on `aqe worker` processes (production mode; docs/scaling.md).",
+    ),
+    from_git: str | None = typer.Option(
+        _DEFAULT.from_git, "--from-git", help="With --distributed: workers check out URL@COMMIT instead of PATH."
+    ),
+    shards: int = typer.Option(
+        _DEFAULT.shards, "--shards", min=0, help="With --distributed: shards (0: twice the live workers)."
+    ),
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
     try:
@@ -96,7 +106,10 @@ def run(
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
         generate=not no_generate, max_gaps=max_gaps, output_dir=output,
         llm_timeout=llm_timeout, llm_attempts=llm_attempts, llm_concurrency=llm_concurrency,
+        distributed=distributed, from_git=from_git, shards=shards,
     )
+    if (from_git or shards) and not distributed:
+        fail("--from-git and --shards go with --distributed")
     report = run_async(_run(options, model, as_json))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -117,8 +130,9 @@ async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict
     router.check()
     orchestrator = QEOrchestrator(router=router)
     async with orchestrator:
+        runner = _distributed_runner() if options.distributed else None
         if quiet:
-            return await run_fleet(orchestrator, options)
+            return await runner(orchestrator, options) if runner else await run_fleet(orchestrator, options)
         mode = orchestrator.storage_config.mode.value if orchestrator.storage_config else "custom"
         source = f"model {model_name}" if model_name else "model from environment" if router.online else "offline"
         console.print(f"[bold]aqe run[/] {options.code_path}  ({mode} mode, {source})")
@@ -133,12 +147,41 @@ async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict
                     line = f"{_MARK[result.status]} {agent_id}: {escape(result.summary)}"
                     progress.update(tasks[agent_id], completed=1, description=line)
 
+            if runner:
+                return await runner(orchestrator, options, on_progress=on_progress, on_shard=_shard_progress(progress))
             return await run_fleet(orchestrator, options, on_progress=on_progress)
+
+
+def _distributed_runner() -> Any:
+    try:
+        from lionagi_qe.fleet.distributed import run_distributed
+    except ModuleNotFoundError as exc:
+        fail(f"--distributed needs {exc.name}: pip install 'lionagi-qe-fleet[workers]'")
+    return run_distributed
+
+
+def _shard_progress(progress: Progress) -> Any:
+    """A line per shard: queued, running on which worker, done or failed."""
+    tasks: dict[str, Any] = {}
+
+    def on_shard(key: str, phase: str, info: dict[str, Any]) -> None:
+        if key not in tasks:
+            tasks[key] = progress.add_task(f"  {key}: queued", total=1)
+        if phase == "running":
+            progress.update(tasks[key], description=f"  {key}: running on {escape(str(info['name']))} "
+                            f"(attempt {info['attempt']})")
+        elif phase in ("done", "failed"):
+            result = info.get("result") or {}
+            what = f"{len(result.get('tests', []))} tests" if phase == "done" else escape(str(info.get("error")))[:160]
+            mark = _MARK["ok" if phase == "done" else "failed"]
+            progress.update(tasks[key], completed=1, description=f"  {mark} {key}: {what} on {info['worker']['name']}")
+
+    return on_shard
 
 
 def print_report(report: dict[str, Any]) -> None:
     """The human summary of an `aqe.run/1` report, one section after another."""
-    for section in (_agents, _coverage, _gaps, _generation, _failing_tests, _gate, _where_stored):
+    for section in (_agents, _distributed, _coverage, _gaps, _generation, _failing_tests, _gate, _where_stored):
         section(report)
 
 
@@ -158,6 +201,18 @@ def _agents(report: dict[str, Any]) -> None:
         status = f"{_MARK[info['status']]} {info['status']}"
         table.add_row(agent_id, status, escape(info["summary"]), f"{info['duration_s']:.1f}s")
     console.print(table)
+
+
+def _distributed(report: dict[str, Any]) -> None:
+    distributed = report.get("distributed")
+    if not distributed:
+        return
+    for shard in distributed["shards"]:
+        files = f"{len(shard['files'])} file(s)" + (" + the rest" if shard["takes_the_rest"] else "")
+        _print(f"{shard['shard']}: {files}, {shard['tests']} tests on {escape(str(shard['worker']))} "
+               f"(attempt {shard['attempts']})")
+    if distributed.get("note"):
+        console.print(f"[dim]{escape(distributed['note'])}[/]")
 
 
 def _coverage(report: dict[str, Any]) -> None:

@@ -99,12 +99,14 @@ async def migrate_queue(conn: psycopg.AsyncConnection, memory_schema: str, *, lo
             await conn.execute(
                 _LOCK, {"lock_timeout": f"{max(1, round(lock_timeout * 1000))}ms", "lock": lock_key(memory_schema)}
             )
-            level = await queue_level(conn, memory_schema)
+            await conn.execute(_render(_CREATE_SCHEMA, schema))
+            await conn.execute(_render(_CREATE_LEVEL, schema))
+            cur = await conn.execute(_render(_READ_LEVEL, schema))  # a table read sees a migration just committed
+            row = await cur.fetchone()
+            level = None if row is None else str(row[0])
             _refuse_newer(level, memory_schema)
             if level != target:
-                await conn.execute(_render(_CREATE_SCHEMA, schema))
                 await conn.execute(_SEARCH_PATH, {"path": sql.Identifier(schema).as_string()})
-                await conn.execute(_render(_CREATE_LEVEL, schema))
                 for step in _steps(level):
                     await conn.execute(step.read_text(encoding="utf-8").encode())
                 await conn.execute(_render(_RECORD_LEVEL, schema), {"level": target})
