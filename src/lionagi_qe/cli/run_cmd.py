@@ -95,6 +95,10 @@ def run(
     shards: int = typer.Option(
         _DEFAULT.shards, "--shards", min=0, help="With --distributed: shards (0: twice the live workers)."
     ),
+    worker_wait: float = typer.Option(
+        _DEFAULT.worker_wait, "--worker-wait", min=0,
+        help="With --distributed: seconds to wait with no live worker before giving up.",
+    ),
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
     try:
@@ -106,7 +110,7 @@ def run(
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
         generate=not no_generate, max_gaps=max_gaps, output_dir=output,
         llm_timeout=llm_timeout, llm_attempts=llm_attempts, llm_concurrency=llm_concurrency,
-        distributed=distributed, from_git=from_git, shards=shards,
+        distributed=distributed, from_git=from_git, shards=shards, worker_wait=worker_wait,
     )
     if (from_git or shards) and not distributed:
         fail("--from-git and --shards go with --distributed")
