@@ -38,7 +38,8 @@ def test_shards_are_balanced_longest_first_and_the_last_takes_the_rest() -> None
 
 
 def test_merge_counts_a_test_once_and_keeps_the_worst_exit_code() -> None:
-    a = {"tests": [{"nodeid": "t/a.py::x", "outcome": "passed"}], "collection_errors": [{"nodeid": "c", "message": "m"}],
+    error = {"nodeid": "c", "message": "m"}
+    a = {"tests": [{"nodeid": "t/a.py::x", "outcome": "passed"}], "collection_errors": [error],
          "notes": ["n"], "exit_code": 0, "resumed": 0, "empty": False}
     b = {"tests": [{"nodeid": "t/a.py::x", "outcome": "failed"}, {"nodeid": "t/0.py::y", "outcome": "failed"}],
          "collection_errors": [{"nodeid": "c", "message": "m"}], "notes": ["n", "o"], "exit_code": 1, "resumed": 1,
@@ -54,7 +55,8 @@ def test_merge_counts_a_test_once_and_keeps_the_worst_exit_code() -> None:
 def _collected(project: Path, *args: str) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
-        cwd=project, env={"PYTHONPATH": str(PROBES_DIR), "PATH": "/usr/bin:/bin", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        cwd=project,
+        env={"PYTHONPATH": str(PROBES_DIR), "PATH": "/usr/bin:/bin", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
         capture_output=True, text=True, check=False,
     )
     return sorted(line for line in done.stdout.splitlines() if "::" in line)
@@ -77,14 +79,16 @@ def test_the_shard_filter_keeps_its_files_and_never_imports_the_others(tmp_path:
 def test_coverage_moves_from_the_workers_root_to_the_callers(tmp_path: Path) -> None:
     import coverage
 
-    worker_root = write_project(tmp_path / "w", {"m.py": "def f(x):\n    if x:\n        return 1\n    return 2\nf(1)\n"})
+    source = "def f(x):\n    if x:\n        return 1\n    return 2\nf(1)\n"
+    worker_root = write_project(tmp_path / "w", {"m.py": source})
     subprocess.run([sys.executable, "-m", "coverage", "run", "--branch", "--data-file=.cov", "m.py"],
                    cwd=worker_root, check=True)
     blob = pack_coverage(worker_root / ".cov", worker_root, tmp_path / "caller")
     data = coverage.CoverageData(basename=str(unpack_coverage(blob, tmp_path / ".coverage.s1")))
     data.read()
     assert data.measured_files() == {str(tmp_path / "caller" / "m.py")}
-    assert sorted(data.arcs(str(tmp_path / "caller" / "m.py")) or []) == [(-1, 1), (-1, 2), (1, 5), (2, 3), (3, -1), (5, -1)]
+    arcs = sorted(data.arcs(str(tmp_path / "caller" / "m.py")) or [])
+    assert arcs == [(-1, 1), (-1, 2), (1, 5), (2, 3), (3, -1), (5, -1)]
 
 
 async def test_the_first_result_of_a_job_wins(memory: MemoryBackend) -> None:

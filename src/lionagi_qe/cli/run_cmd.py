@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import typer
@@ -156,7 +157,7 @@ async def _run(options: RunOptions, model_name: str | None, quiet: bool) -> dict
             return await run_fleet(orchestrator, options, on_progress=on_progress)
 
 
-def _distributed_runner() -> Any:
+def _distributed_runner() -> Callable[..., Awaitable[dict[str, Any]]]:
     try:
         from lionagi_qe.fleet.distributed import run_distributed
     except ModuleNotFoundError as exc:

@@ -23,13 +23,14 @@ from lionagi_qe.cli.common import console, fail, run_async
 from lionagi_qe.config import StorageConfig
 
 WORKERS_EXTRA = "pip install 'lionagi-qe-fleet[workers]'"
+_QUEUES = typer.Option(
+    None, "--queues", "-q", help="Queues to take jobs from (repeat; default all). Test shards go to 'tests'."
+)
 
 
 def worker(
     concurrency: int = typer.Option(1, "--concurrency", "-c", min=1, help="Jobs this worker runs at once."),
-    queues: list[str] | None = typer.Option(
-        None, "--queues", "-q", help="Queues to take jobs from (repeat; default all). Test shards go to 'tests'."
-    ),
+    queues: list[str] | None = _QUEUES,
     name: str | None = typer.Option(None, "--name", help="Name shown in reports (default host:pid)."),
     grace: float = typer.Option(
         60.0, "--grace", min=0, help="Seconds running jobs may take to finish after SIGTERM before they are requeued."

@@ -12,8 +12,8 @@ calling process in development and testing modes. Results land in the
 fleet's memory under aqe/workers/<run>/. docs/scaling.md has the details.
 """
 
-from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
 from lionagi_qe.workers.dispatch import JobRequest, run_jobs
+from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
 from lionagi_qe.workers.in_process import in_process_worker
 from lionagi_qe.workers.job_kinds import JOB_KINDS, JobKind
 from lionagi_qe.workers.queue import JobQueue

@@ -58,14 +58,15 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         self.on_shard = on_shard
         self.slots = slots
         """Jobs the workers take at once (0: count the live workers)."""
-        self.dispatched: dict[str, Any] | None = None
+        self.dispatched: dict[str, dict[str, Any]] = {}
+        """The `distributed` section of each run this agent dispatched, by run id, until its result takes it."""
 
     async def execute(self, task: QETask) -> AgentResult:
         """Run the suite on the workers; the result is the local executor's plus `distributed`."""
-        self.dispatched = None
         result = await super().execute(task)
-        if self.dispatched is not None:
-            result.data["distributed"] = self.dispatched
+        summary = self.dispatched.pop(str(result.data.get("run_id")), None)
+        if summary is not None:
+            result.data["distributed"] = summary
         return result
 
     async def _run_suite(self, ctx: RunContext, run_id: str) -> tuple[ExecutionRecord, TestRunResult]:
@@ -91,10 +92,10 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         started = time.perf_counter()
         requests = [JobRequest(shard.key, "test-shard", {**common, **shard.spec()}) for shard in shards]
         outcomes = await run_jobs(self.queue, run_id, requests, on_progress=self.on_shard, worker_wait=ctx.worker_wait)
-        self.dispatched = self._summary(shards, outcomes, source)
+        summary = self.dispatched[run_id] = self._summary(shards, outcomes, source)
         results = _shard_results(shards, outcomes, project)
         run = _merged_run(results, shards, work_dir, round(time.perf_counter() - started, 3))
-        (work_dir / "shards.json").write_text(json.dumps(self.dispatched, indent=2), encoding="utf-8")
+        (work_dir / "shards.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         record = ExecutionRecord.from_json({
             "run_id": run_id,
             "code_path": str(code_path),
@@ -109,7 +110,9 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         })
         return record, run
 
-    def _summary(self, shards: list[Shard], outcomes: dict[str, dict[str, Any]], source: dict[str, Any]) -> dict[str, Any]:
+    def _summary(
+        self, shards: list[Shard], outcomes: dict[str, dict[str, Any]], source: dict[str, Any]
+    ) -> dict[str, Any]:
         rows = []
         for shard in shards:
             outcome = outcomes[shard.key]

@@ -30,6 +30,7 @@ from lionagi_qe.errors import TargetProjectError, WorkerError
 CACHE_VARIABLE = "AQE_WORKER_CACHE"
 GIT_TIMEOUT = 600.0
 _SKIPPED = frozenset({"__pycache__", ".aqe", ".git", ".venv", "venv", "node_modules", "build", "dist"})
+_ALL_REFS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 _WHERE = "run workers where the project is at the same path (a shared volume), or pass --from-git URL@COMMIT"
 
 
@@ -122,7 +123,7 @@ def locate(source: dict[str, Any], cache: Path, *, worker: str) -> Path:
             raise WorkerError(f"worker {worker} cannot see the project at {path}: no such folder here; {_WHERE}")
         return path
     tree = checkout(source["url"], source["commit"], cache)
-    return tree / source["subdir"]
+    return tree / str(source["subdir"])
 
 
 def check_fingerprint(project: TargetProject, source: dict[str, Any], *, worker: str) -> None:
@@ -149,7 +150,7 @@ def checkout(url: str, commit: str, cache: Path) -> Path:
         if not mirror.is_dir():
             _git("clone", "--bare", "--quiet", url, str(mirror))
         if not _has_commit(mirror, commit):
-            _git("--git-dir", str(mirror), "fetch", "--quiet", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
+            _git("--git-dir", str(mirror), "fetch", "--quiet", url, *_ALL_REFS)
         if not _has_commit(mirror, commit):
             raise WorkerError(f"commit {commit[:12]} is not in {url}; push it, or pass a commit the workers can fetch")
         partial = home / "trees" / f".{commit}.partial"
@@ -163,7 +164,7 @@ def checkout(url: str, commit: str, cache: Path) -> Path:
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(partial, filter="data")
             else:  # Python before 3.10.12: the archive is git's own output for a commit asked by hash
-                tar.extractall(partial)  # noqa: S202
+                tar.extractall(partial)
         partial.rename(tree)
     return tree
 

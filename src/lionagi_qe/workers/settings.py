@@ -32,7 +32,9 @@ class WorkerSettings:
         if not 0.1 <= self.heartbeat <= 300:
             raise ConfigurationError(f"{HEARTBEAT_VARIABLE} must be between 0.1 and 300 seconds, got {self.heartbeat}")
         if not 1 <= self.max_attempts <= 20:
-            raise ConfigurationError(f"{ATTEMPTS_VARIABLE} must be a whole number from 1 to 20, got {self.max_attempts}")
+            raise ConfigurationError(
+                f"{ATTEMPTS_VARIABLE} must be a whole number from 1 to 20, got {self.max_attempts}"
+            )
 
     @property
     def stalled_after(self) -> float:
@@ -43,7 +45,7 @@ class WorkerSettings:
     def from_environment(cls) -> WorkerSettings:
         """Settings from AQE_WORKER_HEARTBEAT and AQE_JOB_ATTEMPTS (defaults when unset)."""
         heartbeat = _read(HEARTBEAT_VARIABLE, float, cls.heartbeat)
-        attempts = _read(ATTEMPTS_VARIABLE, int, cls.max_attempts)
+        attempts = int(_read(ATTEMPTS_VARIABLE, int, cls.max_attempts))
         return cls(heartbeat=heartbeat, max_attempts=attempts)
 
 

@@ -24,6 +24,8 @@ import socket
 from collections.abc import Sequence
 from typing import Any
 
+from procrastinate.app import WorkerOptions
+
 from lionagi_qe.config import StorageConfig, StorageMode
 from lionagi_qe.errors import ConfigurationError
 from lionagi_qe.storage.postgres import PostgresMemory
@@ -82,16 +84,18 @@ async def serve(
             recovery = asyncio.create_task(_recover_forever(queue), name="aqe-recover-stalled")
             try:
                 await queue.recover_stalled()
-                await queue.app.run_worker_async(
-                    name=name or default_name(),
-                    concurrency=concurrency,
-                    queues=list(queues) if queues else None,
-                    update_heartbeat_interval=settings.heartbeat,
-                    stalled_worker_timeout=settings.stalled_after,
-                    shutdown_graceful_timeout=grace,
-                    delete_jobs="successful",
-                    install_signal_handlers=install_signal_handlers,
-                )
+                options: WorkerOptions = {
+                    "name": name or default_name(),
+                    "concurrency": concurrency,
+                    "update_heartbeat_interval": settings.heartbeat,
+                    "stalled_worker_timeout": settings.stalled_after,
+                    "shutdown_graceful_timeout": grace,
+                    "delete_jobs": "successful",
+                    "install_signal_handlers": install_signal_handlers,
+                }
+                if queues:
+                    options["queues"] = list(queues)
+                await queue.app.run_worker_async(**options)
             finally:
                 recovery.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
