@@ -187,3 +187,18 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AQE_JOB_ATTEMPTS", "many")
     with pytest.raises(ConfigurationError, match="AQE_JOB_ATTEMPTS='many' is not a number"):
         WorkerSettings.from_environment()
+
+
+def test_compose_worker_service_shares_the_database_and_the_project_path() -> None:
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker" / "docker-compose.yml").read_text())
+    worker = compose["services"]["worker"]
+    assert worker["command"][0] == "worker" and worker["profiles"] == ["workers"]
+    assert worker["environment"]["AQE_STORAGE_MODE"] == "production"
+    assert "@postgres:5432/lionagi_qe_learning" in worker["environment"]["DATABASE_URL"]
+    mount = worker["volumes"][0]
+    assert mount["type"] == "bind" and mount["source"] == mount["target"], "workers see the caller's path"
+    assert worker["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert float(worker["stop_grace_period"].rstrip("s")) > 60     # longer than aqe worker's --grace
+    assert (Path(__file__).resolve().parents[2] / worker["build"]["dockerfile"]).exists()
