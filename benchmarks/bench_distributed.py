@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import subprocess
@@ -148,6 +149,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--queue-jobs", type=int, default=500)
     args = parser.parse_args()
+    logging.getLogger("procrastinate").setLevel(logging.ERROR)
     url = os.environ.get("AQE_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url:
         raise SystemExit("set AQE_TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL the benchmark may use")

@@ -61,8 +61,15 @@ def _finish(run: subprocess.Popen[str]) -> dict:
     return json.loads(out)
 
 
+def _ps(*selection: str) -> list[int]:
+    """Live (not zombie) pids `ps` lists for a selection such as ('--ppid', '123') or ('-s', '456')."""
+    found = subprocess.run(["ps", "-o", "pid=,stat=", *selection], capture_output=True, text=True, check=False)
+    rows = [line.split() for line in found.stdout.splitlines() if line.strip()]
+    return [int(pid) for pid, stat in rows if not stat.startswith("Z")]
+
+
 def test_a_worker_killed_mid_job_loses_nothing(postgres_url: str, queue_schema: str, tmp_path: Path) -> None:
-    project = write_sleepy_project(tmp_path / "napper", files=4, tests_per_file=3, seconds=1.0)
+    project = write_sleepy_project(tmp_path / "napper", files=4, tests_per_file=3, seconds=2.0)
     env = production_env(postgres_url, queue_schema)
     code, local, err = run_aqe(env, "run", str(project), "--no-generate", "--json")
     assert code == 0, err
@@ -72,7 +79,10 @@ def test_a_worker_killed_mid_job_loses_nothing(postgres_url: str, queue_schema: 
         wait_for(lambda: live_workers(postgres_url, queue_schema) == 2, 60, "two live workers")
         run = _start_run(env, project, "--shards", "4")
         wait_for(lambda: "doomed" in started_jobs(postgres_url, queue_schema).values(), 60, "doomed to take a shard")
+        job_processes = wait_for(lambda: _ps("--ppid", str(workers.procs["doomed"].pid)), 30, "its job process")
         workers.kill("doomed")
+        # its shard's processes (a session each, still sleeping for seconds) end with it instead
+        wait_for(lambda: not any(_ps("-s", str(pid)) for pid in job_processes), 4, "the job's processes to end")
         report = _finish(run)
     assert comparable(report) == comparable(local)
     shards = report["distributed"]["shards"]

@@ -1,13 +1,14 @@
 """Run one job in a process of its own, so a worker can stop it cleanly and is never taken down by it.
 
-    python -m lionagi_qe.workers.job_process SPEC_FILE RESULT_FILE
+    python -m lionagi_qe.workers.job_process SPEC_FILE RESULT_FILE WORKER_PID
 
 SPEC_FILE holds {"kind", "spec"}; RESULT_FILE receives {"status": "ok", "result"}
 or {"status": "failed", "error", "retry", "fault"}: fault `project` (not
 retried) for `TargetProjectError`, `worker` (retried) for `WorkerError`. The
 process leads its own process group; if its parent (the worker) dies, it
 kills the group, its test processes with it, so a killed worker leaves
-nothing running.
+nothing running (WORKER_PID is given, not read, so a worker killed while
+this process starts is noticed too).
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def run(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    spec_file, result_file = Path(argv[1]), Path(argv[2])
+    spec_file, result_file, worker = Path(argv[1]), Path(argv[2]), int(argv[3])
     if os.getpgrp() == os.getpid():  # started as a group leader by a worker: die with it
-        threading.Thread(target=_follow_parent, args=(os.getppid(),), daemon=True).start()
+        threading.Thread(target=_follow_parent, args=(worker,), daemon=True).start()
     job = json.loads(spec_file.read_text(encoding="utf-8"))
     outcome = run(job["kind"], job["spec"])
     partial = result_file.with_suffix(".partial")

@@ -71,7 +71,7 @@ async def run_job_process(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
         spec_file, result_file = Path(tmp) / "spec.json", Path(tmp) / "result.json"
         spec_file.write_text(json.dumps({"kind": kind, "spec": spec}), encoding="utf-8")
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lionagi_qe.workers.job_process", str(spec_file), str(result_file),
+            sys.executable, "-m", "lionagi_qe.workers.job_process", str(spec_file), str(result_file), str(os.getpid()),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
