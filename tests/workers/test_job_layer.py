@@ -74,6 +74,9 @@ def test_the_shard_filter_keeps_its_files_and_never_imports_the_others(tmp_path:
     rest = _collected(project, *shard_arguments(None, ["tests/test_a.py", "tests/test_broken.py"]))
     assert keep == ["tests/test_a.py::test_a"]
     assert rest == ["tests/check_c.py::test_c", "tests/test_b.py::test_b"]   # a file no plan listed runs too
+    named = ("tests/test_b.py",)                                             # as in --pytest-args tests/test_b.py
+    assert _collected(project, *shard_arguments(["tests/test_a.py"], None), *named) == []
+    assert _collected(project, *shard_arguments(["tests/test_b.py"], None), *named) == ["tests/test_b.py::test_b"]
 
 
 def test_coverage_moves_from_the_workers_root_to_the_callers(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ async def job_states(memory: MemoryBackend, run_id: str) -> dict[str, dict[str, 
     states: dict[str, dict[str, Any]] = {}
     for key, value in (await memory.search(prefix + "*")).items():
         part, _, job = key[len(prefix):].partition("/")
-        if part in ("started", "result", "results"):
-            slot = "started" if part == "started" else "result"
+        slot = {"started": "started", "results": "result"}.get(part)
+        if slot is not None:
             states.setdefault(job, {"started": None, "result": None})[slot] = value
     return states

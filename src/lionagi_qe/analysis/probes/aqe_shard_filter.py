@@ -6,8 +6,8 @@
 Paths are relative to the folder pytest runs in. With `--aqe-shard-keep`, only those
 files are collected; with `--aqe-shard-skip` (the shard that takes the rest),
 every file but those is. pytest's own selection (testpaths, python_files,
--m, -k, --ignore) still applies, and files of other shards are never
-imported. Standard library and pytest only.
+-m, -k, --ignore) still applies, and files of other shards are not
+imported (unless named on the command line: then their tests are deselected). Standard library and pytest only.
 """
 
 from __future__ import annotations
@@ -37,11 +37,21 @@ _KEEP = pytest.StashKey["set[Path] | None"]()
 _SKIP = pytest.StashKey["set[Path]"]()
 
 
+def _other_shards(config: pytest.Config, path: Path) -> bool:
+    """True when the test file `path` belongs to another shard."""
+    keep = config.stash[_KEEP]
+    return path not in keep if keep is not None else path in config.stash[_SKIP]
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     if collection_path.suffix != ".py" or collection_path.name in ("conftest.py", "__init__.py"):
         return None
-    path = collection_path.resolve()
-    keep = config.stash[_KEEP]
-    if keep is not None:
-        return True if path not in keep else None
-    return True if path in config.stash[_SKIP] else None
+    return True if _other_shards(config, collection_path.resolve()) else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files named on the command line are collected whatever the ignore hook says: deselect other shards' tests."""
+    others = [item for item in items if _other_shards(config, item.path.resolve())]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if item not in others]
