@@ -205,3 +205,26 @@ def test_compose_worker_service_shares_the_database_and_the_project_path() -> No
     assert worker["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert float(worker["stop_grace_period"].rstrip("s")) > 60     # longer than aqe worker's --grace
     assert (Path(__file__).resolve().parents[2] / worker["build"]["dockerfile"]).exists()
+
+
+async def test_a_shard_queued_twice_runs_and_counts_once(tmp_path: Path) -> None:
+    from lionagi_qe.analysis.project import inspect_project
+    from lionagi_qe.workers.project_source import shared_source
+
+    project = write_project(tmp_path / "p", {"src/m.py": "def f():\n    return 1\n",
+                                             "tests/test_a.py": "from m import f\n\ndef test_a():\n    assert f()\n"})
+    spec = _spec(project, source=shared_source(inspect_project(project), project))
+    memory = SessionMemory()
+    async with JobQueue(memory, config=None, settings=WorkerSettings(heartbeat=0.5)) as queue, \
+            in_process_worker(queue, concurrency=1):
+        first = await run_jobs(queue, "run-x", [JobRequest("shard-1", "test-shard", spec)])
+        await queue.defer("test-shard", "run-x", "shard-1", spec)           # the same shard again
+        await asyncio.wait_for(_until_idle(queue), 60)
+    stored = await memory.retrieve(result_key("run-x", "shard-1"))
+    assert stored == first["shard-1"] and stored["result"]["tests"][0]["outcome"] == "passed"
+    assert len(list((project / ".aqe" / "runs" / "run-x" / "shards").iterdir())) == 1   # run once
+
+
+async def _until_idle(queue: JobQueue) -> None:
+    while (stats := await queue.stats())["waiting"] or stats["running"]:
+        await asyncio.sleep(0.05)
