@@ -18,7 +18,7 @@ PROD = {"AQE_STORAGE_MODE": "prod", "DATABASE_URL": URL}
 PROD_SETTINGS = {"mode": "prod", "database_url": URL}
 
 SPELLINGS = {
-    StorageMode.DEV: ["dev", "development", "local"],
+    StorageMode.DEV: ["dev", "development", "develop", "local"],
     StorageMode.TEST: ["test", "testing", "ci"],
     StorageMode.PROD: ["prod", "production", "live"],
 }
