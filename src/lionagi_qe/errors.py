@@ -66,3 +66,7 @@ class GitRefError(TargetProjectError):
 
 class EmbeddedServerError(StorageConnectionError):
     """The embedded PostgreSQL server of embedded mode cannot be started, shared or stopped."""
+
+
+class WorkerError(QEError):
+    """A worker could not run a job: it cannot see the project, a checkout failed, the job process died."""

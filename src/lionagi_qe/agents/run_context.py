@@ -102,6 +102,14 @@ class RunContext:
     """Run folders kept under <root>/.aqe/runs (the newest; 0 keeps every one)."""
     gap_ids: tuple[str, ...] = ()
     """The test generator works on these gaps only (ids as the coverage-analyzer gives them), not the riskiest."""
+    distributed: bool = False
+    """Run the suite as test-file shards on `aqe worker` processes (in-process jobs outside production mode)."""
+    from_git: str | None = None
+    """URL@COMMIT that workers check out, instead of seeing the project at the same path."""
+    shards: int = 0
+    """Shards of a distributed run (0: twice the live workers, at most one per test file)."""
+    worker_wait: float = 60.0
+    """Seconds a distributed run waits with no live worker before it gives up."""
 
     @classmethod
     def of(cls, context: Mapping[str, Any]) -> RunContext:

@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 import typer
 from dotenv import find_dotenv, load_dotenv
 
-from lionagi_qe.cli import adopt_cmd, config_cmd, mcp_cmd, memory_cmd, report_cmd, run_cmd
+from lionagi_qe.cli import adopt_cmd, config_cmd, mcp_cmd, memory_cmd, report_cmd, run_cmd, worker_cmd
 
 app = typer.Typer(
     name="aqe",
@@ -54,3 +54,4 @@ app.command("history")(memory_cmd.history)
 app.command("report")(report_cmd.report)
 app.command("adopt")(adopt_cmd.adopt)
 app.command("mcp")(mcp_cmd.mcp)
+app.command("worker")(worker_cmd.worker)

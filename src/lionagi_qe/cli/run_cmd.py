@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import json
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields
 from datetime import datetime, timezone
 from itertools import pairwise
@@ -219,6 +219,20 @@ def run(
     max_mutants: int = typer.Option(
         _DEFAULT.max_mutants, "--max-mutants", min=0, help="mutation-tester: at most this many mutants."
     ),
+    distributed: bool = typer.Option(
+        _DEFAULT.distributed, "--distributed",
+        help="Run the suite as test-file shards on `aqe worker` processes (production mode; docs/scaling.md).",
+    ),
+    from_git: str | None = typer.Option(
+        _DEFAULT.from_git, "--from-git", help="With --distributed: workers check out URL@COMMIT instead of PATH."
+    ),
+    shards: int = typer.Option(
+        _DEFAULT.shards, "--shards", min=0, help="With --distributed: shards (0: twice the live workers)."
+    ),
+    worker_wait: float = typer.Option(
+        _DEFAULT.worker_wait, "--worker-wait", min=0,
+        help="With --distributed: seconds to wait with no live worker before giving up.",
+    ),
 ) -> None:
     """Run the fleet (test-executor, coverage-analyzer, test-generator, quality-gate) on PATH."""
     settings: dict[str, Setting] = ctx.meta[SETTINGS]
@@ -295,6 +309,8 @@ def check_usage(options: RunOptions) -> None:
     resolve_interpreter(options.python, options.venv)
     select_agents(options.agents)
     check_diff_options(options)
+    if (options.from_git or options.shards) and not options.distributed:
+        raise ConfigurationError("--from-git and --shards go with --distributed")
 
 
 async def _run(
@@ -311,13 +327,13 @@ async def _run(
         mode = orchestrator.storage_config.mode.value if orchestrator.storage_config else "custom"
         try:
             if not style.progress:
-                return await run_fleet(orchestrator, options, on_progress=track)
+                return await _fleet(orchestrator, options, track)
             source = f"model {model_name}" if model_name else "model from environment" if router.online else "offline"
             console.print(f"[bold]aqe run[/] {escape(options.code_path)}  ({mode} mode, {source})", soft_wrap=True)
             if console.is_terminal:
                 with Progress(*_COLUMNS, console=console) as progress:
-                    return await run_fleet(orchestrator, options, on_progress=_live(progress, track))
-            return await run_fleet(orchestrator, options, on_progress=_plain(track))
+                    return await _fleet(orchestrator, options, _live(progress, track), _shard_progress(progress))
+            return await _fleet(orchestrator, options, _plain(track))
         except asyncio.CancelledError:
             _interrupted_now(await _mark(orchestrator, options, running[0] if running else None), style, mode)
 
@@ -406,10 +422,47 @@ def check_diff_options(options: RunOptions) -> None:
         GitRepo.at(options.code_path).commit(options.diff)
 
 
+async def _fleet(
+    orchestrator: QEOrchestrator, options: RunOptions, on_progress: Callback, on_shard: Any = None
+) -> dict[str, Any]:
+    """The pipeline here, or with --distributed the pipeline whose suite runs as shards on workers."""
+    if not options.distributed:
+        return await run_fleet(orchestrator, options, on_progress=on_progress)
+    return await _distributed_runner()(orchestrator, options, on_progress=on_progress, on_shard=on_shard)
+
+
+def _distributed_runner() -> Callable[..., Awaitable[dict[str, Any]]]:
+    try:
+        from lionagi_qe.fleet.distributed import run_distributed
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(f"--distributed needs {exc.name}: pip install 'lionagi-qe-fleet[workers]'") from None
+    return run_distributed
+
+
+def _shard_progress(progress: Progress) -> Any:
+    """A line per shard: queued, running on which worker, done or failed."""
+    tasks: dict[str, Any] = {}
+
+    def on_shard(key: str, phase: str, info: dict[str, Any]) -> None:
+        if key not in tasks:
+            tasks[key] = progress.add_task(f"  {key}: queued", total=1)
+        if phase == "running":
+            progress.update(tasks[key], description=f"  {key}: running on {escape(str(info['name']))} "
+                            f"(attempt {info['attempt']})")
+        elif phase in ("done", "failed"):
+            result = info.get("result") or {}
+            what = f"{len(result.get('tests', []))} tests" if phase == "done" else escape(str(info.get("error")))[:160]
+            mark = _MARK["ok" if phase == "done" else "failed"]
+            progress.update(tasks[key], completed=1, description=f"  {mark} {key}: {what} on {info['worker']['name']}")
+
+    return on_shard
+
+
 def print_report(report: dict[str, Any]) -> None:
     """The human summary of an `aqe.run/1` report, one section after another."""
     for section in (
-        _agents, _coverage, _gaps, _generation, _failing_tests, *DIFF_SECTIONS, _gate, _readiness, _where_stored,
+        _agents, _distributed, _coverage, _gaps, _generation, _failing_tests, *DIFF_SECTIONS, _gate, _readiness,
+        _where_stored,
     ):
         section(report)
 
@@ -430,6 +483,18 @@ def _agents(report: dict[str, Any]) -> None:
         status = f"{_MARK[info['status']]} {info['status']}"
         table.add_row(agent_id, status, escape(info["summary"]), f"{info['duration_s']:.1f}s")
     console.print(table)
+
+
+def _distributed(report: dict[str, Any]) -> None:
+    distributed = report.get("distributed")
+    if not distributed:
+        return
+    for shard in distributed["shards"]:
+        files = f"{len(shard['files'])} file(s)" + (" + the rest" if shard["takes_the_rest"] else "")
+        _print(f"{shard['shard']}: {files}, {shard['tests']} tests on {escape(str(shard['worker']))} "
+               f"(attempt {shard['attempts']})")
+    if distributed.get("note"):
+        console.print(f"[dim]{escape(distributed['note'])}[/]")
 
 
 def _coverage(report: dict[str, Any]) -> None:

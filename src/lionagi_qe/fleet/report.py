@@ -82,6 +82,7 @@ def fleet_report(
         "mutation": mutation_section(results),
         "regression_risk": regression_risk_section(results),
         "api_contract": api_contract_section(results),
+        "distributed": distributed_section(results),
     }
 
 
@@ -96,9 +97,10 @@ def agent_sections(results: Results, sections: Mapping[str, str]) -> dict[str, A
 
 OPTIONAL_SECTIONS = (
     "flaky", "security", "complexity", "performance", "readiness", "diff_coverage", "mutation", "regression_risk",
-    "api_contract",
+    "api_contract", "distributed",
 )
-"""Report fields that are null unless their agent (or `--diff`) ran: every `AgentSpec.section` is one of them."""
+"""Report fields that are null unless their agent (or `--diff`, `--distributed`) ran; every `AgentSpec.section`
+is one of them."""
 
 _THRESHOLD_OPTIONS = {"coverage": "coverage_threshold", "max_failures": "max_failures", "max_flaky": "max_flaky"}
 
@@ -200,6 +202,13 @@ def generation_section(results: Results) -> dict[str, Any] | None:
         "coverage_after": data.get("coverage_after"),
         "model_calls": data.get("model_calls"),
     }
+
+
+def distributed_section(results: Results) -> dict[str, Any] | None:
+    """Which worker ran which shard of the suite (`aqe run --distributed`); None for a local run."""
+    executor = results.get("test-executor")
+    distributed = executor.data.get("distributed") if executor is not None else None
+    return dict(distributed) if distributed else None
 
 
 def agents_section(results: Results) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,54 @@
+"""`aqe run --distributed`: the standard pipeline with the suite run as shards on workers.
+
+    report = await run_distributed(orchestrator, RunOptions(code_path=".", distributed=True, shards=4),
+                                   on_shard=lambda key, phase, info: print(key, phase))
+    report["distributed"]["shards"]      # which worker ran which files
+
+In production mode the shards go to the `aqe worker` processes through the
+PostgreSQL job queue beside the memory. In development and testing modes
+they go through procrastinate's in-memory queue to a worker inside this
+process (the same code path, no other machine involved); the report's
+`distributed.note` says what production needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
+from lionagi_qe.fleet.pipeline import RunOptions, run_fleet
+from lionagi_qe.workers.dispatch import JobProgress
+from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.in_process import default_concurrency, in_process_worker
+from lionagi_qe.workers.queue import JobQueue
+
+IN_PROCESS_NOTE = (
+    "{mode} mode: the shards ran inside this process on procrastinate's in-memory queue; "
+    "to spread them over machines set AQE_STORAGE_MODE=production and DATABASE_URL, "
+    "start `aqe worker` where the project is visible, then run with --distributed"
+)
+
+
+async def run_distributed(
+    orchestrator: QEOrchestrator,
+    options: RunOptions,
+    *,
+    model: Any = None,
+    on_progress: ProgressCallback | None = None,
+    on_shard: JobProgress | None = None,
+) -> dict[str, Any]:
+    """Run the pipeline with the distributed test-executor; returns the `aqe run --json` report."""
+    queue = JobQueue(orchestrator.memory, config=orchestrator.storage_config)
+    slots = 0 if queue.production else default_concurrency()
+    orchestrator.create_and_register_agent(
+        DistributedTestExecutorAgent, agent_id="test-executor", queue=queue, on_shard=on_shard, slots=slots
+    )
+    async with queue:
+        if queue.production:
+            report = await run_fleet(orchestrator, options, model=model, on_progress=on_progress)
+        else:
+            async with in_process_worker(queue, concurrency=slots):
+                report = await run_fleet(orchestrator, options, model=model, on_progress=on_progress)
+    if report.get("distributed") and not queue.production:
+        report["distributed"]["note"] = IN_PROCESS_NOTE.format(mode=report["mode"])
+    return report

@@ -1,0 +1,34 @@
+"""Distributed execution: the fleet's heavy work as procrastinate jobs on `aqe worker` processes.
+
+    aqe worker --concurrency 2                 # production mode: same DATABASE_URL as the runs
+    aqe run . --distributed                    # the suite as test-file shards on the workers
+
+    from lionagi_qe.workers import JobQueue, DistributedTestExecutorAgent, serve
+
+Jobs go through procrastinate on the fleet's PostgreSQL (its tables in schema
+`<AQE_DB_SCHEMA>_jobs`, created on connect under the memory's migration lock),
+or through procrastinate's in-memory connector with a worker inside the
+calling process in development and testing modes. Results land in the
+fleet's memory under aqe/workers/<run>/. docs/scaling.md has the details.
+"""
+
+from lionagi_qe.workers.dispatch import JobRequest, run_jobs
+from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.in_process import in_process_worker
+from lionagi_qe.workers.job_kinds import JOB_KINDS, JobKind
+from lionagi_qe.workers.queue import JobQueue
+from lionagi_qe.workers.settings import WorkerSettings
+from lionagi_qe.workers.worker import queue_report, serve
+
+__all__ = [
+    "JOB_KINDS",
+    "DistributedTestExecutorAgent",
+    "JobKind",
+    "JobQueue",
+    "JobRequest",
+    "WorkerSettings",
+    "in_process_worker",
+    "queue_report",
+    "run_jobs",
+    "serve",
+]

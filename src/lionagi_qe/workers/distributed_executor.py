@@ -1,0 +1,175 @@
+"""test-executor, distributed: the suite runs as test-file shards on workers; the record is a local run's.
+
+    queue = JobQueue(orchestrator.memory, config=orchestrator.storage_config)
+    async with queue:
+        orchestrator.create_and_register_agent(
+            DistributedTestExecutorAgent, agent_id="test-executor", queue=queue, on_shard=print)
+        await orchestrator.execute_pipeline([...], {"code_path": ".", "distributed": True, "shards": 4})
+
+Same context and same `ExecutionRecord` as `TestExecutorAgent`; only the
+running differs. The suite is split by test file (`shards.plan_shards`,
+balanced by the durations of the project's last run in memory), each shard
+is a `test-shard` job, and the shards' coverage data files are combined as
+`coverage combine` does into the run's data file. A shard that fails for
+the project's reasons fails the run as a local run would (kind `target`);
+one that no worker could run fails it with the workers' message. The
+result's data gains `distributed`: which worker ran which shard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from lionagi_qe.agents.records import ExecutionRecord
+from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.agents.test_executor import TestExecutorAgent
+from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
+from lionagi_qe.analysis.project import TargetProject, inspect_project
+from lionagi_qe.analysis.test_runner import CollectionError, TestOutcome, TestRunResult, combine_parts
+from lionagi_qe.core.task import AgentResult, QETask
+from lionagi_qe.errors import TargetProjectError, WorkerError
+from lionagi_qe.storage.base import MemoryBackend
+from lionagi_qe.workers.coverage_transfer import unpack_coverage
+from lionagi_qe.workers.dispatch import JobProgress, JobRequest, run_jobs
+from lionagi_qe.workers.project_source import git_source, shared_source
+from lionagi_qe.workers.queue import JobQueue
+from lionagi_qe.workers.shards import Shard, file_durations, merge_results, plan_shards
+
+
+class DistributedTestExecutorAgent(TestExecutorAgent):
+    """Runs the suite as jobs; see the module docstring."""
+
+    def __init__(
+        self,
+        agent_id: str,
+        model: Any = None,
+        memory: MemoryBackend | None = None,
+        *,
+        queue: JobQueue,
+        on_shard: JobProgress | None = None,
+        slots: int = 0,
+    ) -> None:
+        super().__init__(agent_id, model, memory)
+        self.queue = queue
+        self.on_shard = on_shard
+        self.slots = slots
+        """Jobs the workers take at once (0: count the live workers)."""
+        self.dispatched: dict[str, dict[str, Any]] = {}
+        """The `distributed` section of each run this agent dispatched, by run id, until its result takes it."""
+
+    async def execute(self, task: QETask) -> AgentResult:
+        """Run the suite on the workers; the result is the local executor's plus `distributed`."""
+        result = await super().execute(task)
+        summary = self.dispatched.pop(str(result.data.get("run_id")), None)
+        if summary is not None:
+            result.data["distributed"] = summary
+        return result
+
+    async def _run_suite(self, ctx: RunContext, run_id: str) -> tuple[ExecutionRecord, TestRunResult]:
+        project: TargetProject = await asyncio.to_thread(inspect_project, ctx.code_path)
+        python = resolve_interpreter(ctx.python, ctx.venv)
+        interpreter = await asyncio.to_thread(check_interpreter, python)
+        code_path = Path(ctx.code_path).resolve()
+        if ctx.from_git:
+            source = await asyncio.to_thread(git_source, project, code_path, ctx.from_git)
+        else:
+            source = await asyncio.to_thread(shared_source, project, code_path)
+        work_dir = Path(ctx.work_dir or project.root / ".aqe" / "runs" / run_id)
+        slots = self.slots or await self.queue.live_workers()
+        shards = plan_shards(
+            [project.relative(f) for f in project.test_files],
+            await file_durations(self.memory, str(project.root)),
+            ctx.shards or 2 * max(1, slots),
+        )
+        common = {
+            "source": source, "run_id": run_id, "python": ctx.python, "venv": ctx.venv,
+            "test_timeout": ctx.test_timeout, "pytest_args": list(ctx.pytest_args),
+        }
+        started = time.perf_counter()
+        requests = [JobRequest(shard.key, "test-shard", {**common, **shard.spec()}) for shard in shards]
+        outcomes = await run_jobs(self.queue, run_id, requests, on_progress=self.on_shard, worker_wait=ctx.worker_wait)
+        summary = self.dispatched[run_id] = self._summary(shards, outcomes, source)
+        results = _shard_results(shards, outcomes, project)
+        run = _merged_run(results, shards, work_dir, round(time.perf_counter() - started, 3))
+        (work_dir / "shards.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        record = ExecutionRecord.from_json({
+            "run_id": run_id,
+            "code_path": str(code_path),
+            "project": str(project.root),
+            "sources": [project.relative(p) for p in project.sources],
+            "python": str(python),
+            "interpreter": interpreter,
+            "work_dir": str(work_dir),
+            "test_timeout": ctx.test_timeout,
+            "pytest_args": list(ctx.pytest_args),
+            **run.to_dict(),
+        })
+        return record, run
+
+    def _summary(
+        self, shards: list[Shard], outcomes: dict[str, dict[str, Any]], source: dict[str, Any]
+    ) -> dict[str, Any]:
+        rows = []
+        for shard in shards:
+            outcome = outcomes[shard.key]
+            result = outcome.get("result") or {}
+            rows.append({
+                "shard": shard.key,
+                "files": shard.files,
+                "takes_the_rest": shard.takes_the_rest,
+                "expected_s": shard.expected_s,
+                "status": outcome["status"],
+                "worker": outcome["worker"]["name"],
+                "attempts": outcome["worker"]["attempt"],
+                "tests": len(result.get("tests", [])),
+                "duration_s": result.get("duration_s"),
+                "error": outcome.get("error"),
+            })
+        return {
+            "queue": "postgresql" if self.queue.production else "in-process",
+            "code": f"git {source['url']}@{source['commit']}" if "url" in source else "shared path",
+            "shards": rows,
+        }
+
+
+def _shard_results(
+    shards: list[Shard], outcomes: dict[str, dict[str, Any]], project: TargetProject
+) -> list[dict[str, Any]]:
+    """The shards' results; the first failure raised as the local run would (project) or as the workers' (worker)."""
+    for shard in shards:
+        outcome = outcomes[shard.key]
+        if outcome["status"] == "ok":
+            continue
+        if outcome.get("fault") == "project":
+            raise TargetProjectError(outcome["error"])
+        raise WorkerError(f"{shard.key} could not be run: {outcome['error']}")
+    results = [outcomes[shard.key]["result"] for shard in shards]
+    if all(result["empty"] for result in results):
+        raise TargetProjectError(results[0]["why_empty"])
+    return results
+
+
+def _merged_run(results: list[dict[str, Any]], shards: list[Shard], work_dir: Path, seconds: float) -> TestRunResult:
+    """One `TestRunResult` from the shards', their coverage combined into `work_dir/.coverage`."""
+    parts = work_dir / "coverage-parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    for shard, result in zip(shards, results, strict=True):
+        if result["coverage"]:
+            unpack_coverage(result["coverage"], parts / f".coverage.{shard.key}")
+    merged = merge_results(results)
+    first = next(result for result in results if not result["empty"])
+    return TestRunResult(
+        tests=[TestOutcome(**test) for test in merged["tests"]],
+        collection_errors=[CollectionError(**error) for error in merged["collection_errors"]],
+        exit_code=merged["exit_code"],
+        duration_s=seconds,
+        data_file=str(combine_parts(parts, work_dir / ".coverage")),
+        command=first["command"],
+        log_file=str(work_dir / "shards.json"),
+        resumed=merged["resumed"],
+        notes=merged["notes"],
+    )
