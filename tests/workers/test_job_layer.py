@@ -133,7 +133,7 @@ async def test_the_projects_own_failure_is_not_retried(tmp_path: Path) -> None:
     from lionagi_qe.analysis.project import inspect_project
     from lionagi_qe.workers.project_source import shared_source
 
-    project = write_project(tmp_path / "p", {"tests/test_a.py": "def test_a(): pass\n"})
+    project = write_project(tmp_path / "p", {"pkg/__init__.py": "", "tests/test_a.py": "def test_a(): pass\n"})
     spec = _spec(project, source=shared_source(inspect_project(project), project), pytest_args=["--no-such-option"])
     outcome = await _run_one(spec, attempts=3)
     assert outcome["fault"] == "project" and outcome["worker"]["attempt"] == 1

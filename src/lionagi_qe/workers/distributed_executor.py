@@ -172,4 +172,6 @@ def _merged_run(results: list[dict[str, Any]], shards: list[Shard], work_dir: Pa
         log_file=str(work_dir / "shards.json"),
         resumed=merged["resumed"],
         notes=merged["notes"],
+        coverage_source=list(first.get("coverage_source", [])),
+        coverage_config=first.get("coverage_config"),
     )

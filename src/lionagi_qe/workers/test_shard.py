@@ -64,8 +64,15 @@ def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
     result.pop("data_file")
     result["empty"] = False
     result["coverage"] = pack_coverage(Path(run.data_file), project.root, Path(source["root"]))
+    result["coverage_source"] = [_as_caller_sees(item, project.root, source["root"]) for item in run.coverage_source]
     result["work_dir"] = str(work_dir)
     return result
+
+
+def _as_caller_sees(item: str, root: Path, caller_root: str) -> str:
+    """A `--source` value of this worker's checkout as the caller names it (same path when shared)."""
+    path = Path(item)
+    return str(Path(caller_root) / path.relative_to(root)) if path.is_relative_to(root) else item
 
 
 def _selected_nothing(work_dir: Path) -> bool:
