@@ -4,6 +4,7 @@
     config = StorageConfig.from_environment()
 """
 
-from lionagi_qe.config.storage_config import StorageConfig, StorageMode, redact_url
+from lionagi_qe.config.database_url import redact_url
+from lionagi_qe.config.storage_config import StorageConfig, StorageMode
 
 __all__ = ["StorageConfig", "StorageMode", "redact_url"]
