@@ -337,7 +337,8 @@ def test_absurd_settings_are_refused_naming_the_variable_and_a_sane_range(
 
 
 def test_a_pool_larger_than_the_range_in_total_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match=r"DB_POOL_SIZE \+ DB_POOL_MAX_OVERFLOW must be a whole number >= 1 and <= 1000"):
+    total = r"DB_POOL_SIZE \+ DB_POOL_MAX_OVERFLOW must be a whole number >= 1 and <= 1000"
+    with pytest.raises(ConfigurationError, match=total):
         StorageConfig.from_environment({**PROD, "DB_POOL_SIZE": "600", "DB_POOL_MAX_OVERFLOW": "600"})
     with pytest.raises(ConfigurationError, match="max_connections must be a whole number >= 1 and <= 1000"):
         StorageConfig.for_production(URL, max_connections=10**9)
