@@ -36,7 +36,7 @@ import psycopg
 from psycopg.types.json import set_json_loads
 
 from lionagi_qe.config import StorageConfig
-from lionagi_qe.storage.codec import decode_jsonb
+from lionagi_qe.storage.codec import decode_value
 from lionagi_qe.storage.pg_sql import Queries
 from lionagi_qe.storage.postgres import PostgresMemory, new_write_token
 
@@ -63,7 +63,7 @@ class RawDriver:
     async def open(self, count: int) -> None:
         for _ in range(count):
             conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-            set_json_loads(decode_jsonb, conn)
+            set_json_loads(decode_value, conn)
             self.conns.append(conn)
 
     async def close(self) -> None:

@@ -7,7 +7,8 @@
     await memory.retrieve("aqe/quality/metrics")          # {'coverage': 94.5}
     await memory.disconnect()
 
-Values are JSONB, read back exactly as the in-process backend gives them;
+Values are kept as the JSON text written (a `json` column), so they read back
+exactly as stored, as from the in-process backend;
 TTLs run on the database clock. Concurrent `store` calls share transactions
 (group commit), and each returns once its value is committed. Every write
 records its outcome under a token in the same statement, so a write whose
@@ -30,7 +31,7 @@ from psycopg.types.json import set_json_loads
 
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.storage.base import DEFAULT_PARTITION, MemoryBackend, Versioned
-from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_jsonb
+from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_value
 from lionagi_qe.storage.keys import glob_to_like, prefix_to_like
 from lionagi_qe.storage.pg_connections import PgConnections, not_connected
 from lionagi_qe.storage.pg_group_commit import GroupCommit, Pending
@@ -45,7 +46,7 @@ WRITE_LOG_RETENTION_SECONDS = 600.0
 
 
 async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
-    set_json_loads(decode_jsonb, conn)
+    set_json_loads(decode_value, conn)
 
 
 def _json_array(items: list[Any]) -> str:

@@ -106,3 +106,27 @@ def test_channel_names_fit_postgres_identifiers() -> None:
     assert len(channel_name(long_a)) <= 63
     assert channel_name(long_a) != channel_name(long_b)
 
+
+
+async def test_a_schema_at_version_1_is_migrated_on_connect_and_keeps_its_values(
+    pg_config: StorageConfig, db: psycopg.Connection[Any]
+) -> None:
+    """Version 2 keeps values as the JSON text written; a version-1 schema (jsonb values) is converted in place."""
+    memory = PostgresMemory(pg_config)
+    await memory.connect()
+    await memory.store("aqe/old", {"b": 1, "a": [1.5, "x"]})
+    await memory.disconnect()
+    schema = pg_config.db_schema
+    db.execute(f'ALTER TABLE "{schema}".memory ALTER COLUMN value TYPE jsonb USING value::jsonb')
+    db.execute(f'DELETE FROM "{schema}".schema_migrations WHERE version > 1')
+
+    memory = PostgresMemory(pg_config)
+    await memory.connect()
+    try:
+        assert memory.schema_version == latest_version()
+        assert await memory.retrieve("aqe/old") == {"a": [1.5, "x"], "b": 1}  # jsonb had sorted the keys
+        assert await memory.store("aqe/new", {"b": 1, "a": 2}) == 1
+        assert list(await memory.retrieve("aqe/new")) == ["b", "a"]
+    finally:
+        await memory.disconnect()
+    assert applied(db, schema) == [(m.version, m.name) for m in migrations()]

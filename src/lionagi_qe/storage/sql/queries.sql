@@ -73,7 +73,7 @@ SELECT result FROM {schema}.write_log WHERE token = %(token)s
 -- One value; the outcome is its new version.
 WITH outcome AS (
     INSERT INTO {schema}.memory AS m (key, value, version, partition, expires_at)
-    VALUES (%(key)s, %(value)s::jsonb, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
+    VALUES (%(key)s, %(value)s::json, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
     {overwrite}
     RETURNING to_jsonb(m.version) AS result
 ), {log_outcome}
@@ -86,7 +86,7 @@ WITH written AS (
     SELECT k, v, 1, p, now() + make_interval(secs => t::float8)
     FROM ROWS FROM (
         json_array_elements_text(%(keys)s::json),
-        jsonb_array_elements(%(values)s::jsonb),
+        json_array_elements(%(values)s::json),
         json_array_elements_text(%(partitions)s::json),
         json_array_elements_text(%(ttls)s::json)
     ) AS u (k, v, p, t)
@@ -101,7 +101,7 @@ WITH written AS (
 WITH written AS (
     INSERT INTO {schema}.memory AS m (key, value, version, partition, expires_at)
     SELECT k, v, 1, %(partition)s, now() + make_interval(secs => %(ttl)s)
-    FROM ROWS FROM (json_array_elements_text(%(keys)s::json), jsonb_array_elements(%(values)s::jsonb)) AS u (k, v)
+    FROM ROWS FROM (json_array_elements_text(%(keys)s::json), json_array_elements(%(values)s::json)) AS u (k, v)
     {overwrite}
     RETURNING 1
 ), outcome AS (
@@ -112,7 +112,7 @@ WITH written AS (
 -- Only if the key is absent or expired; the outcome is version 1, or no row if the key is live.
 WITH outcome AS (
     INSERT INTO {schema}.memory AS m (key, value, version, partition, expires_at)
-    VALUES (%(key)s, %(value)s::jsonb, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
+    VALUES (%(key)s, %(value)s::json, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
     {overwrite}
     WHERE m.expires_at <= now()
     RETURNING to_jsonb(m.version) AS result
@@ -122,7 +122,7 @@ WITH outcome AS (
 -- Only if the live key is at the expected version; the outcome is the new version, or no row.
 WITH outcome AS (
     UPDATE {schema}.memory AS m SET
-        value = %(value)s::jsonb,
+        value = %(value)s::json,
         version = m.version + 1,
         partition = %(partition)s,
         expires_at = now() + make_interval(secs => %(ttl)s),
