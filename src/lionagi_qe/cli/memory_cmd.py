@@ -89,18 +89,38 @@ def get(key: str = typer.Argument(..., help="The key, e.g. aqe/quality/<run>/ver
     typer.echo(json.dumps(value, indent=2))
 
 
-def _history_row(run_id: str, report: CoverageRecord, verdict: dict[str, Any] | None) -> dict[str, Any]:
-    """One line of `aqe history --json`."""
+def _history_row(run_id: str, report: CoverageRecord, verdict: object) -> dict[str, Any]:
+    """One line of `aqe history --json`; a figure that is missing or not a number is None."""
+    trend = report.trend if isinstance(report.trend, dict) else {}
+    passed = verdict.get("passed") if isinstance(verdict, dict) else None
     return {
         "run_id": run_id,
         "finished_at": report.finished_at,
         "project": report.project,
-        "coverage": report.totals["percent"],
-        "line": report.totals["line_percent"],
-        "branch": report.totals["branch_percent"],
-        "delta": report.trend.get("delta"),
-        "gate": None if verdict is None else ("passed" if verdict["passed"] else "failed"),
+        "coverage": _number(report.totals.get("percent")),
+        "line": _number(report.totals.get("line_percent")),
+        "branch": _number(report.totals.get("branch_percent")),
+        "delta": _number(trend.get("delta")),
+        "gate": None if not isinstance(passed, bool) else ("passed" if passed else "failed"),
     }
+
+
+def _read_report(stored: object) -> CoverageRecord | None:
+    """The coverage report stored, or None if it is not one (a list, a string, no totals...)."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("totals"), dict):
+        return None
+    try:
+        return CoverageRecord.from_json(stored)
+    except TypeError:  # a field missing
+        return None
+
+
+def _number(value: object) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
 
 
 def history(
@@ -113,12 +133,17 @@ def history(
 
     wanted = str(Path(project).resolve()) if project else None
 
+    skipped: list[str] = []
+
     async def work(memory: MemoryBackend) -> list[dict[str, Any]]:
         reports = await memory.search(REPORT_PATTERN)
         verdicts = await memory.search(VERDICT_PATTERN)
         rows = []
         for key, stored in reports.items():
-            report = CoverageRecord.from_json(stored)
+            report = _read_report(stored)
+            if report is None:
+                skipped.append(key)
+                continue
             if wanted and report.project != wanted:
                 continue
             verdict = verdicts.get(verdict_key(run_id_of(key)))
@@ -126,6 +151,13 @@ def history(
         return rows[-limit:]
 
     rows = run_async(_with_memory(work))
+    if skipped:
+        err_console.print(
+            f"[yellow]note:[/] skipped {len(skipped)} malformed coverage records (not a coverage report): "
+            f"{escape(', '.join(skipped))}; look at one with `aqe memory get KEY`",
+            highlight=False,
+            soft_wrap=True,
+        )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -138,7 +170,7 @@ def history(
     for row in rows:
         change = "" if row["delta"] is None else f"{row['delta']:+.2f}"
         table.add_row(
-            row["run_id"], row["finished_at"] or "", escape(row["project"] or ""), f"{row['coverage']:.1f}%",
-            f"{row['line']:.1f}%", f"{row['branch']:.1f}%", change, row["gate"] or "-",
+            escape(str(row["run_id"])), escape(str(row["finished_at"] or "")), escape(str(row["project"] or "")),
+            _percent(row["coverage"]), _percent(row["line"]), _percent(row["branch"]), change, row["gate"] or "-",
         )
     console.print(table)

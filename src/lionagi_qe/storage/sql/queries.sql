@@ -164,7 +164,10 @@ DELETE FROM {schema}.write_log WHERE written_at < now() - make_interval(secs => 
 -- Migrations (see storage/migrations/) -----------------------------------------
 
 -- name: migration_lock
-SELECT set_config('lock_timeout', %(lock_timeout)s, true), pg_advisory_xact_lock(%(lock)s)
+-- For this transaction only: no statement_timeout (a migration may rewrite a large table), and the
+-- given lock_timeout for the lock below and the table locks of the migration.
+SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', %(lock_timeout)s, true),
+    pg_advisory_xact_lock(%(lock)s)
 
 -- name: create_schema
 CREATE SCHEMA IF NOT EXISTS {schema}
