@@ -41,7 +41,13 @@ from lionagi_qe.storage.pg_connections import PgConnections, not_connected
 from lionagi_qe.storage.pg_group_commit import GroupCommit, Pending
 from lionagi_qe.storage.pg_listener import ChangeListener
 from lionagi_qe.storage.pg_sql import Queries
-from lionagi_qe.storage.postgres_schema import applied_version, channel_name, latest_version, migrate
+from lionagi_qe.storage.postgres_schema import (
+    applied_version,
+    channel_name,
+    latest_version,
+    migrate,
+    watch_lock_key,
+)
 
 _ABSENT = (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName)
 MAX_TTL_SECONDS = 1e10
@@ -337,7 +343,12 @@ class PostgresMemory(MemoryBackend):
 
     async def _start_watching(self) -> None:
         self._require_connected()
-        listener = ChangeListener(self._conns.connect_direct, channel_name(self.schema), self._publish)
+        listener = ChangeListener(
+            self._conns.connect_direct,
+            channel_name(self.schema),
+            self._publish,
+            watch_lock=watch_lock_key(self.schema),
+        )
         await listener.start()
         self._listener = listener
 
