@@ -28,7 +28,7 @@ from psycopg import sql
 log = logging.getLogger(__name__)
 
 Connect = Callable[[], Awaitable[psycopg.AsyncConnection[Any]]]
-_BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 2.0
+_BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 0.5
 
 
 class ChangeListener:
