@@ -38,7 +38,6 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.database_url import password_forms
 from lionagi_qe.errors import ConfigurationError, PoolExhaustedError, StorageConnectionError, StorageError
-from lionagi_qe.storage.pg_answer_deadline import AnswerDeadline
 from lionagi_qe.storage.pg_hold_aside import HOLD_MAX_SECONDS, HoldAside
 from lionagi_qe.storage.pg_patient_connection import patient_connection_class
 from lionagi_qe.storage.pg_settings import ConnectionSettings
@@ -229,12 +228,12 @@ class PgConnections:
         within = self.settings.answer_deadline
         if deadline is not None:
             within = max(0.001, min(within, deadline - monotonic()))
-        silence = AnswerDeadline(conn, within)
+        held.deadlines.arm(conn, within)
         lost: str | None = None
         try:
             return await op(conn, retrying)
         except psycopg.OperationalError as exc:
-            if silence.fired:
+            if held.deadlines.disarm(conn):
                 lost = f"no answer for {within:g}s"
             elif connection_lost(exc):
                 lost = self.reason(exc)
@@ -243,7 +242,7 @@ class PgConnections:
         except psycopg.Error as exc:
             error = self.rejected(exc, what)
         finally:
-            silence.cancel()
+            held.deadlines.disarm(conn)
             await held.putconn(conn)
         if error is not None:
             raise error

@@ -19,7 +19,8 @@ about once a second, not on every call. Held connections go back to the pool
 after `idle_seconds` unused, and any connection out of the pool for
 `max_out_seconds` goes back when released, so the pool still recycles it.
 Discarded connections are logged on `lionagi_qe.storage.pg_hold_aside`,
-naming the server, never the URL.
+naming the server, never the URL. `held.deadlines` bounds the wait for an
+answer on every connection handed out (see pg_answer_deadline).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import psycopg
 from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg_pool import AsyncConnectionPool
 
-from lionagi_qe.storage.pg_answer_deadline import AnswerDeadline
+from lionagi_qe.storage.pg_answer_deadline import AnswerDeadlines
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +61,6 @@ def still_open(conn: Connection) -> bool:
     return idle_and_healthy(conn)
 
 
-async def answers(conn: Connection, within: float) -> bool:
-    """True if `conn` is open and answers a round trip within `within` seconds."""
-    if not still_open(conn):
-        return False
-    deadline = AnswerDeadline(conn, within)
-    try:
-        await conn.execute("")
-    except psycopg.Error:
-        return False
-    finally:
-        deadline.cancel()
-    return True
-
-
 class HoldAside:
     """Connections of `pool` held for the next call (see module doc); one event loop, no locks needed."""
 
@@ -87,6 +74,7 @@ class HoldAside:
     ) -> None:
         self.pool = pool
         self.target = target
+        self.deadlines = AnswerDeadlines()
         self.max_out_seconds = max_out_seconds
         self.idle_seconds = idle_seconds
         self._held: list[tuple[Connection, float]] = []
@@ -115,7 +103,7 @@ class HoldAside:
         deadline = monotonic() + (self.pool.timeout if timeout is None else timeout)
         while True:
             fresh: Connection = await self.pool.getconn(max(0.001, deadline - monotonic()))
-            if await answers(fresh, max(0.001, deadline - monotonic())):
+            if await self._answers(fresh, max(0.001, deadline - monotonic())):
                 self._taken_at[fresh] = monotonic()
                 return fresh
             log.warning(
@@ -125,6 +113,19 @@ class HoldAside:
             )
             await fresh.close()
             await self.pool.putconn(fresh)  # the pool sees it closed and opens a replacement
+
+    async def _answers(self, conn: Connection, within: float) -> bool:
+        """True if `conn` is open and answers a round trip within `within` seconds."""
+        if not still_open(conn):
+            return False
+        self.deadlines.arm(conn, within)
+        try:
+            await conn.execute("")
+        except psycopg.Error:
+            return False
+        finally:
+            self.deadlines.disarm(conn)
+        return True
 
     async def putconn(self, conn: Connection) -> None:
         """Hold `conn` for the next call if it is idle, healthy and not out too long; else back to the pool."""
@@ -150,6 +151,7 @@ class HoldAside:
         held, self._held = self._held, []
         for conn, _ in held:
             await self._give_back(conn)
+        await self.deadlines.close()
 
     async def _give_back(self, conn: Connection) -> None:
         """To the pool, which checks it and discards it if broken."""
