@@ -23,27 +23,19 @@ MAX_KEY_LENGTH = 512
 MAX_PARTITION_LENGTH = 128
 
 
-def _not_unicode(text: str) -> bool:
-    """True if `text` holds a lone surrogate (it cannot be encoded as UTF-8)."""
-    if text.isascii():
-        return False
+def _refuse_surrogates(text: str, what: str) -> None:
+    """Raise if `text` (not ASCII: callers test that first, cheaply) holds a lone surrogate."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _refuse_surrogates(text: str, what: str) -> None:
-    if _not_unicode(text):
         raise KeyValidationError(
             f"memory {what} {text[:40]!r} is not valid Unicode (a lone surrogate, as os.fsdecode makes from "
             "a file name that is not UTF-8); decode such names with errors='replace', or store them as hex"
-        )
+        ) from None
 
 
 def validate_key(key: object, what: str = "key") -> str:
-    """Return `key` if it is non-empty text of at most 512 characters without NUL."""
+    """Return `key` if it is non-empty Unicode text of at most 512 characters without NUL."""
     if type(key) is not str:
         raise KeyValidationError(f"memory {what} must be a str, got {type(key).__name__}")
     if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
@@ -51,7 +43,8 @@ def validate_key(key: object, what: str = "key") -> str:
             f"memory {what} {key[:40]!r} is not valid: use 1 to {MAX_KEY_LENGTH} characters "
             "without NUL, for example 'aqe/coverage/run-1'"
         )
-    _refuse_surrogates(key, what)
+    if not key.isascii():
+        _refuse_surrogates(key, what)
     return key
 
 
@@ -63,7 +56,8 @@ def validate_prefix(prefix: object) -> str:
         raise KeyValidationError(
             f"memory prefix {prefix[:40]!r} is not valid: at most {MAX_KEY_LENGTH} characters without NUL"
         )
-    _refuse_surrogates(prefix, "prefix")
+    if not prefix.isascii():
+        _refuse_surrogates(prefix, "prefix")
     return prefix
 
 
@@ -76,7 +70,8 @@ def validate_partition(partition: object) -> str:
             f"memory partition {partition[:40]!r} is not valid: use 1 to "
             f"{MAX_PARTITION_LENGTH} characters without NUL, for example 'default'"
         )
-    _refuse_surrogates(partition, "partition")
+    if not partition.isascii():
+        _refuse_surrogates(partition, "partition")
     return partition
 
 
