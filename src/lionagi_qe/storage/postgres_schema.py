@@ -130,6 +130,7 @@ async def migrate(conn: psycopg.AsyncConnection, schema: str, *, lock_timeout: f
     except psycopg.errors.InsufficientPrivilege as exc:
         raise StorageError(
             f"the database user may not create or change schema {schema!r} ({exc.diag.message_primary}); "
-            "grant it CREATE on the database, or have an administrator connect once to migrate it"
+            "grant it CREATE on the database, or have an administrator run `aqe config --check` once to create it "
+            "(reading needs no CREATE rights)"
         ) from None
     return latest
