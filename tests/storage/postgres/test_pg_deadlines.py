@@ -4,8 +4,9 @@ With T = connection_timeout (DB_CONNECTION_TIMEOUT), docs/postgres.md states the
 a statement waits at most T for another connection's lock (lock_timeout) and runs at most
 T + 1 s (statement_timeout); a connection that goes silent is given up T + 2 s into a statement,
 and the call then retries on other connections for up to T, so it ends with
-`StorageConnectionError` within 2T + 2 s. The tests allow a few seconds more for a loaded
-machine; before these bounds existed the calls hung.
+`StorageConnectionError` within 2T + 2 s. The tests allow up to twice a bound, for a loaded
+machine (the suites of several engineers share two cores); before these bounds existed the
+calls hung.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from lionagi_qe.errors import StorageConnectionError, StorageError
 from lionagi_qe.storage.postgres import PostgresMemory
 
 T = 3.0
-SLACK = 3.0
-"""Seconds allowed beyond a documented bound for a loaded machine."""
+SILENT_BOUND = 2 * T + 2
+LOCK_BOUND = T
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ async def test_a_call_on_a_connection_that_went_silent_ends_within_its_bound(
         await asyncio.wait_for(calls[call](), 30)
     elapsed = time.monotonic() - started
     print(f"\n{call} through a silent network: StorageConnectionError after {elapsed:.1f}s")
-    assert elapsed < 2 * T + 2 + SLACK
+    assert elapsed < 2 * SILENT_BOUND
     assert "127.0.0.1" in str(caught.value)
 
     cut_proxy.resume()
@@ -78,7 +79,7 @@ async def test_a_statement_blocked_by_another_connections_lock_ends_after_connec
                     await asyncio.wait_for(call(), 30)
                 elapsed = time.monotonic() - started
                 print(f"\nblocked by a lock: StorageError after {elapsed:.1f}s")
-                assert elapsed < T + SLACK
+                assert elapsed < 2 * LOCK_BOUND
                 assert "DB_CONNECTION_TIMEOUT" in str(caught.value)
             await locker.rollback()
         assert await memory.store("aqe/k", 3) == 2
