@@ -1,20 +1,28 @@
-"""PostgresMemory vs the raw psycopg driver running the same statements, side by side in one run.
+"""PostgresMemory beside the raw psycopg driver and LangGraph's AsyncPostgresStore, side by side in one run.
 
+    .venv/bin/pip install -e '.[bench]'                                # LangGraph's store (the peer)
     .venv/bin/python benchmarks/bench_postgres.py                      # AQE_TEST_DATABASE_URL / DATABASE_URL
     .venv/bin/python benchmarks/bench_postgres.py --url postgresql://postgres@127.0.0.1:5432/test --json
 
-The floor is one psycopg connection in autocommit mode sending exactly the SQL
-the backend sends (`store`, `retrieve` of `storage/sql/queries.sql`), with the same
-JSON encoding and decoding: what any backend must pay for one round trip and
-one commit. Each measurement alternates backend and floor in small chunks, so
-both see the same machine (other load, checkpoints); the median of the rounds
-is reported. Ratios are throughputs (backend / floor); targets:
+Three sides run the same workload against the same database:
+
+- PostgresMemory, the backend of production mode (pool 2-12);
+- the floor: psycopg connections in autocommit mode sending exactly the SQL the
+  backend sends (`store`, `retrieve` of `storage/sql/queries.sql`) with the
+  same JSON encoding: what any backend pays for one round trip and one commit;
+- the peer: LangGraph's `AsyncPostgresStore` on its own psycopg pool of the
+  same size, in a schema of its own (`aput`, `aget`, `abatch` of 1000 `PutOp`s).
+
+Each measurement alternates the sides in small chunks, rotating which goes
+first, so all see the same machine (other load, checkpoints); the median of
+the rounds is reported. Ratios are throughputs; targets:
 
     single store, single retrieve      >= 0.85x the raw driver
-    8 concurrent writers               >= 3x  8 raw writers committing one statement per write
+    8 concurrent writers               >= 3x  8 raw writers committing one statement per write,
+                                       >= 1.5x LangGraph's store with 8 writers
     store_many(1000)                   >= 30x 1000 single stores (per value)
 
-Runs in a throwaway schema, dropped at the end; takes well under two minutes.
+Runs in throwaway schemas, dropped at the end; takes a minute or two.
 """
 
 from __future__ import annotations
@@ -36,12 +44,20 @@ import psycopg
 from psycopg.types.json import set_json_loads
 
 from lionagi_qe.config import StorageConfig
-from lionagi_qe.storage.codec import decode_jsonb
+from lionagi_qe.storage.codec import decode_value
 from lionagi_qe.storage.pg_sql import Queries
 from lionagi_qe.storage.postgres import PostgresMemory, new_write_token
 
+try:
+    from langgraph.store.base import PutOp
+    from langgraph.store.postgres.aio import AsyncPostgresStore
+except ImportError:  # pragma: no cover - said at start-up
+    sys.exit("LangGraph's store is the peer of this benchmark: pip install -e '.[bench]'")
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 WRITERS = 8
+POOL = {"min": 2, "max": 12}
+NAMESPACE = ("aqe", "bench")
 VALUE = {
     "run_id": "20261126T101500Z-3fa9c1",
     "module": "sample_project/pricing.py",
@@ -49,7 +65,14 @@ VALUE = {
     "missing_lines": [40, 42, 44, 61],
     "gate": {"passed": True},
 }
-TARGETS = {"single store": 0.85, "single retrieve": 0.85, "8 concurrent writers": 3.0, "store_many(1000)": 30.0}
+OURS, BASELINE, LANGGRAPH = range(3)
+MEASUREMENTS = {
+    # name: (what the baseline is, target vs baseline, target vs LangGraph)
+    "single store": ("raw", 0.85, None),
+    "single retrieve": ("raw", 0.85, None),
+    "8 concurrent writers": ("raw", 3.0, 1.5),
+    "store_many(1000)": ("single", 30.0, None),
+}
 
 
 class RawDriver:
@@ -63,7 +86,7 @@ class RawDriver:
     async def open(self, count: int) -> None:
         for _ in range(count):
             conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-            set_json_loads(decode_jsonb, conn)
+            set_json_loads(decode_value, conn)
             self.conns.append(conn)
 
     async def close(self) -> None:
@@ -92,20 +115,39 @@ class RawDriver:
         return None if row is None else row[0]
 
 
-class Pair:
-    """Time spent and operations done by the backend and by the floor, measured in alternation."""
+class LangGraphPeer:
+    """LangGraph's AsyncPostgresStore with the same workload: one namespace, the same value."""
+
+    def __init__(self, store: AsyncPostgresStore) -> None:
+        self.store = store
+
+    async def put(self, key: str) -> None:
+        await self.store.aput(NAMESPACE, key, VALUE)
+
+    async def get(self, key: str) -> Any:
+        item = await self.store.aget(NAMESPACE, key)
+        return None if item is None else item.value
+
+    async def put_many(self, keys: list[str]) -> int:
+        await self.store.abatch([PutOp(NAMESPACE, key, VALUE) for key in keys])
+        return len(keys)
+
+
+class Sides:
+    """Time spent and operations done by each side of one measurement, measured in alternation."""
 
     def __init__(self) -> None:
-        self.seconds = [0.0, 0.0]
-        self.ops = [0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.ops = [0, 0, 0]
 
     async def run(self, side: int, work: Callable[[], Awaitable[int]]) -> None:
         started = time.perf_counter()
         self.ops[side] += await work()
         self.seconds[side] += time.perf_counter() - started
 
-    def rates(self) -> tuple[float, float]:
-        return self.ops[0] / self.seconds[0], self.ops[1] / self.seconds[1]
+    def rates(self) -> tuple[float, float, float]:
+        ours, baseline, peer = (ops / seconds for ops, seconds in zip(self.ops, self.seconds, strict=True))
+        return ours, baseline, peer
 
 
 def sequence(op: Callable[[str], Awaitable[Any]], keys: list[str], writers: int = 1) -> Callable[[], Awaitable[int]]:
@@ -122,66 +164,101 @@ def sequence(op: Callable[[str], Awaitable[Any]], keys: list[str], writers: int 
     return work
 
 
-async def measure_round(memory: PostgresMemory, raw: RawDriver, r: int, chunks: int) -> dict[str, tuple[float, float]]:
-    """One round: each measurement alternates backend and floor chunk by chunk; {name: (ops/s, floor ops/s)}."""
-    pairs = {name: Pair() for name in TARGETS}
+async def measure_round(
+    memory: PostgresMemory, raw: RawDriver, peer: LangGraphPeer, r: int, chunks: int
+) -> dict[str, tuple[float, float, float]]:
+    """One round, each measurement alternating its three sides chunk by chunk; {name: (ours, baseline, peer)}."""
+    sides = {name: Sides() for name in MEASUREMENTS}
 
     async def store_many(batch: dict[str, Any]) -> int:
         return await memory.store_many(batch)
 
     for c in range(chunks):
-        first, second = (0, 1) if c % 2 == 0 else (1, 0)
         work = {
             "single store": (
                 sequence(lambda k: memory.store(k, VALUE), [f"s/{i}" for i in range(100)]),
                 sequence(lambda k: raw.store(k, VALUE), [f"s/{i}" for i in range(100)]),
+                sequence(peer.put, [f"s/{i}" for i in range(100)]),
             ),
             "single retrieve": (
                 sequence(memory.retrieve, [f"r/{i % 100}" for i in range(300)]),
                 sequence(raw.retrieve, [f"r/{i % 100}" for i in range(300)]),
+                sequence(peer.get, [f"r/{i % 100}" for i in range(300)]),
             ),
             "8 concurrent writers": (
                 sequence(lambda k: memory.store(k, VALUE), [f"c/{r}/{c}/{i}" for i in range(200)], WRITERS),
                 sequence(raw.store_on_own_connection, [f"rc/{r}/{c}/{i}" for i in range(200)], WRITERS),
+                sequence(peer.put, [f"c/{r}/{c}/{i}" for i in range(200)], WRITERS),
             ),
             "store_many(1000)": (
                 functools.partial(store_many, {f"m/{r}/{c}/{i:04d}": VALUE for i in range(1000)}),
                 sequence(lambda k: memory.store(k, VALUE), [f"one/{r}/{c}/{i}" for i in range(100)]),
+                functools.partial(peer.put_many, [f"m/{r}/{c}/{i:04d}" for i in range(1000)]),
             ),
         }
-        for name, sides in work.items():
-            await pairs[name].run(first, sides[first])
-            await pairs[name].run(second, sides[second])
-    return {name: pair.rates() for name, pair in pairs.items()}
+        order = [(OURS + c + i) % 3 for i in range(3)]
+        for name, runs in work.items():
+            for side in order:
+                await sides[name].run(side, runs[side])
+    return {name: each.rates() for name, each in sides.items()}
 
 
-async def run(url: str, rounds: int, chunks: int) -> dict[str, dict[str, float]]:
+async def run(url: str, rounds: int, chunks: int) -> dict[str, dict[str, Any]]:
     schema = f"aqe_bench_{uuid.uuid4().hex[:10]}"
-    config = StorageConfig.for_production(url, min_connections=2, max_connections=12, db_schema=schema)
+    peer_schema = f"{schema}_langgraph"
+    config = StorageConfig.for_production(
+        url, min_connections=POOL["min"], max_connections=POOL["max"], db_schema=schema
+    )
     memory = PostgresMemory(config)
     await memory.connect()
     raw = RawDriver(url, schema)
-    await raw.open(WRITERS)
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in TARGETS}
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in MEASUREMENTS}
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+        await admin.execute(f'CREATE SCHEMA "{peer_schema}"')
+    pool_config = {
+        "min_size": POOL["min"],
+        "max_size": POOL["max"],
+        "kwargs": {"options": f"-c search_path={peer_schema}"},
+    }
     try:
         await memory.store_many({f"r/{i}": VALUE for i in range(100)})
-        for r in range(rounds):
-            for name, pair in (await measure_round(memory, raw, r, chunks)).items():
-                samples[name].append(pair)
+        await raw.open(WRITERS)
+        async with AsyncPostgresStore.from_conn_string(url, pool_config=pool_config) as store:  # type: ignore[arg-type]
+            await store.setup()
+            peer = LangGraphPeer(store)
+            await peer.put_many([f"r/{i}" for i in range(100)])
+            for r in range(rounds):
+                for name, rates in (await measure_round(memory, raw, peer, r, chunks)).items():
+                    samples[name].append(rates)
     finally:
         await raw.close()
         await memory.disconnect()
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            for name in (schema, peer_schema):
+                await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    return {name: summary(name, rates) for name, rates in samples.items()}
+
+
+def summary(name: str, rates: list[tuple[float, float, float]]) -> dict[str, Any]:
+    """Medians over the rounds of each side and of each ratio, with the targets."""
+    baseline, target, peer_target = MEASUREMENTS[name]
     return {
-        name: {
-            "ours_ops_per_s": statistics.median(o for o, _ in pairs),
-            "floor_ops_per_s": statistics.median(f for _, f in pairs),
-            "ratio": statistics.median(o / f for o, f in pairs),
-            "target": TARGETS[name],
-        }
-        for name, pairs in samples.items()
+        "ours_ops_per_s": statistics.median(r[OURS] for r in rates),
+        "baseline": baseline,
+        "baseline_ops_per_s": statistics.median(r[BASELINE] for r in rates),
+        "langgraph_ops_per_s": statistics.median(r[LANGGRAPH] for r in rates),
+        "vs_baseline": statistics.median(r[OURS] / r[BASELINE] for r in rates),
+        "vs_langgraph": statistics.median(r[OURS] / r[LANGGRAPH] for r in rates),
+        "target_vs_baseline": target,
+        "target_vs_langgraph": peer_target,
     }
+
+
+def verdict(figures: dict[str, Any]) -> str:
+    met = figures["vs_baseline"] >= figures["target_vs_baseline"]
+    if figures["target_vs_langgraph"] is not None:
+        met = met and figures["vs_langgraph"] >= figures["target_vs_langgraph"]
+    return "ok" if met else "BELOW"
 
 
 def main() -> int:
@@ -192,7 +269,7 @@ def main() -> int:
         help="PostgreSQL URL (default: AQE_TEST_DATABASE_URL, DATABASE_URL, else %(default)s)",
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds; the median round is reported")
-    parser.add_argument("--chunks", type=int, default=8, help="alternations of backend and floor per round")
+    parser.add_argument("--chunks", type=int, default=6, help="alternations of the sides per round")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -201,15 +278,21 @@ def main() -> int:
         print(json.dumps(results, indent=2))
         return 0
     print(
-        f"PostgresMemory vs raw psycopg, same statements; median of {args.rounds} rounds "
-        f"({time.perf_counter() - started:.0f}s)"
+        f"PostgresMemory, raw psycopg (same statements) and LangGraph's AsyncPostgresStore; "
+        f"median of {args.rounds} rounds ({time.perf_counter() - started:.0f}s)"
     )
-    print(f"{'measurement':<22} {'backend ops/s':>14} {'floor ops/s':>12} {'ratio':>7} {'target':>7}")
-    for name, figures in results.items():
-        mark = "ok" if figures["ratio"] >= figures["target"] else "BELOW"
+    print(
+        f"{'measurement':<21} {'ours ops/s':>11} {'LangGraph':>10} {'vs LG':>7} "
+        f"{'baseline ops/s':>20} {'vs base':>8}  targets"
+    )
+    for name, f in results.items():
+        targets = f">= {f['target_vs_baseline']:g}x {f['baseline']}"
+        if f["target_vs_langgraph"] is not None:
+            targets += f", >= {f['target_vs_langgraph']:g}x LG"
+        baseline = f"{f['baseline_ops_per_s']:,.0f} ({f['baseline']})"
         print(
-            f"{name:<22} {figures['ours_ops_per_s']:>14,.0f} {figures['floor_ops_per_s']:>12,.0f} "
-            f"{figures['ratio']:>6.2f}x {figures['target']:>6.2f}x {mark}"
+            f"{name:<21} {f['ours_ops_per_s']:>11,.0f} {f['langgraph_ops_per_s']:>10,.0f} "
+            f"{f['vs_langgraph']:>6.2f}x {baseline:>20} {f['vs_baseline']:>7.2f}x  {targets} {verdict(f)}"
         )
     return 0
 

@@ -202,6 +202,13 @@ BAD_INPUT = [
         "must allow at least one connection",
     ),
     ({**PROD, "DB_CONNECTION_TIMEOUT": "0"}, "DB_CONNECTION_TIMEOUT", "must be a positive number of seconds"),
+    ({**PROD, "DB_POOL_SIZE": "1000000000"}, "DB_POOL_SIZE", "must be a whole number >= 0"),
+    ({**PROD, "DB_CONNECTION_TIMEOUT": "0.001"}, "DB_CONNECTION_TIMEOUT", "must be a positive number of seconds"),
+    (
+        {"AQE_STORAGE_MODE": "prod", "DATABASE_URL": f"postgresql://u:{PASSWORD}%zz@h/db"},
+        "DATABASE_URL",
+        "is not valid percent-encoding: encode % as %25",
+    ),
     ({**PROD, "DB_POOL_RECYCLE": "soon"}, "DB_POOL_RECYCLE", "must be a positive number of seconds"),
     ({**PROD, "AQE_DB_SCHEMA": "my-fleet"}, "AQE_DB_SCHEMA='my-fleet'", "is not a schema name"),
 ]

@@ -102,7 +102,7 @@ def test_troubleshooting_pool_pair_gives_fifty() -> None:
     assert (config.min_connections, config.max_connections) == (10, 50)
 
 
-@given(timeout=st.floats(0.001, 1e6), recycle=st.integers(1, 10**7))
+@given(timeout=st.floats(1, 3600), recycle=st.integers(1, 365 * 86400))
 def test_timeouts_parse_as_seconds(timeout: float, recycle: int) -> None:
     env = {**PROD, "DB_CONNECTION_TIMEOUT": repr(timeout), "DB_POOL_RECYCLE": str(recycle)}
     config = StorageConfig.from_environment(env)
@@ -137,7 +137,7 @@ BAD_ENVIRONMENTS = [
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "postgresql+asyncpg://u@h/db"}, "drop the '\\+driver' part"),
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "localhost:5432"}, "must be a PostgreSQL URL"),
     ({"AQE_STORAGE_MODE": "prod", "DATABASE_URL": "postgresql://u@h:99999/db"}, "check the host and port"),
-    ({**PROD, "DB_POOL_SIZE": "five"}, "DB_POOL_SIZE must be a whole number >= 0, got 'five'"),
+    ({**PROD, "DB_POOL_SIZE": "five"}, "DB_POOL_SIZE must be a whole number >= 0 and <= 1000, got 'five'"),
     ({**PROD, "DB_POOL_SIZE": "-1"}, "DB_POOL_SIZE must be a whole number >= 0"),
     ({**PROD, "DB_POOL_SIZE": "2.5"}, "DB_POOL_SIZE must be a whole number"),
     ({**PROD, "DB_POOL_MAX_OVERFLOW": "-3"}, "DB_POOL_MAX_OVERFLOW must be a whole number >= 0"),
@@ -314,3 +314,31 @@ def test_min_above_max_names_both_variables() -> None:
     )
     with pytest.raises(ConfigurationError, match="lower min_connections or raise max_connections"):
         StorageConfig(**settings)
+
+
+# -- absurd values: refused at validation with the variable and its range -----
+
+ABSURD = [
+    ("DB_POOL_SIZE", "1000000000", "DB_POOL_SIZE must be a whole number >= 0 and <= 1000, got 1000000000"),
+    ("DB_POOL_MAX_OVERFLOW", "1000000000", "DB_POOL_MAX_OVERFLOW must be a whole number >= 0 and <= 1000"),
+    ("DB_CONNECTION_TIMEOUT", "0.001", "DB_CONNECTION_TIMEOUT must be a positive number of seconds, from 1 to 3600"),
+    ("DB_CONNECTION_TIMEOUT", "1e9", "DB_CONNECTION_TIMEOUT must be a positive number of seconds, from 1 to 3600"),
+    ("DB_POOL_RECYCLE", "1e300", "DB_POOL_RECYCLE must be a positive number of seconds, from 1 to 3.1536e+07"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), ABSURD, ids=[f"{v}={x}" for v, x, _ in ABSURD])
+def test_absurd_settings_are_refused_naming_the_variable_and_a_sane_range(
+    variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        StorageConfig.from_environment({**PROD, variable: value})
+    assert message in str(raised.value)
+
+
+def test_a_pool_larger_than_the_range_in_total_is_refused() -> None:
+    total = r"DB_POOL_SIZE \+ DB_POOL_MAX_OVERFLOW must be a whole number >= 1 and <= 1000"
+    with pytest.raises(ConfigurationError, match=total):
+        StorageConfig.from_environment({**PROD, "DB_POOL_SIZE": "600", "DB_POOL_MAX_OVERFLOW": "600"})
+    with pytest.raises(ConfigurationError, match="max_connections must be a whole number >= 1 and <= 1000"):
+        StorageConfig.for_production(URL, max_connections=10**9)

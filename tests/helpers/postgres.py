@@ -102,6 +102,8 @@ class CutProxy:
     `cut_next_request()`: the next bytes a client sends are dropped and both ends closed,
     so the statement never reaches the server. `cut_next_response()`: the server's next
     reply is dropped instead, after the server has run (and committed) the statement.
+    `stall()`: nothing is forwarded any more, in either direction, and nothing is closed,
+    as in a silent network partition; `resume()` forwards what was held back and goes on.
     """
 
     def __init__(self, target_url: str) -> None:
@@ -117,6 +119,8 @@ class CutProxy:
         self._cut_request = self._cut_response = False
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.cuts = 0
 
     @property
@@ -144,6 +148,12 @@ class CutProxy:
     def cut_next_response(self) -> None:
         self._cut_response = True
 
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         if self.unix_path:
             server_reader, server_writer = await asyncio.open_unix_connection(self.unix_path)
@@ -168,6 +178,7 @@ class CutProxy:
     ) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 if (request and self._cut_request) or (not request and self._cut_response):
                     self._cut_request = self._cut_response = False
                     self.cuts += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -209,7 +210,6 @@ async def test_watch_sees_changes_under_its_prefix(memory: MemoryBackend) -> Non
         ({"s": {1, 2}}, "convert other objects"),
         (b"bytes", "convert other objects"),
         (2**64, "64-bit"),
-        ("nul\x00char", "NUL"),
     ],
 )
 async def test_non_json_values_are_rejected_before_writing(memory: MemoryBackend, value: object, fix: str) -> None:
@@ -260,4 +260,90 @@ async def test_floats_come_back_as_equal_floats(memory: MemoryBackend, value: fl
     await memory.store("f", {"v": value})
     back = (await memory.retrieve("f"))["v"]
     assert back == value
-    assert type(back) is (int if 1e16 <= abs(value) < 2**63 else float)
+    assert type(back) is float
+
+
+# -- hostile input: the same outcome in every backend ------------------------
+
+NOT_UNICODE = "bad/\udcff"
+"""A lone surrogate, as `os.fsdecode` makes from a file name that is not UTF-8; no database text can hold it."""
+
+SURROGATE_CALLS = {
+    "store key": lambda m: m.store(NOT_UNICODE, 1),
+    "store partition": lambda m: m.store("k", 1, partition=NOT_UNICODE),
+    "store_many key": lambda m: m.store_many({"k": 1, NOT_UNICODE: 2}),
+    "store_many partition": lambda m: m.store_many({"k": 1}, partition=NOT_UNICODE),
+    "compare_and_set key": lambda m: m.compare_and_set(NOT_UNICODE, 1, expected_version=0),
+    "retrieve": lambda m: m.retrieve(NOT_UNICODE),
+    "retrieve_many": lambda m: m.retrieve_many(["k", NOT_UNICODE]),
+    "exists": lambda m: m.exists(NOT_UNICODE),
+    "delete": lambda m: m.delete(NOT_UNICODE),
+    "search": lambda m: m.search(NOT_UNICODE + "*"),
+    "list_keys": lambda m: m.list_keys(NOT_UNICODE),
+    "clear_partition": lambda m: m.clear_partition(NOT_UNICODE),
+}
+
+
+@pytest.mark.parametrize("call", SURROGATE_CALLS.values(), ids=SURROGATE_CALLS)
+async def test_text_that_is_not_unicode_is_a_key_validation_error_in_every_backend(
+    memory: MemoryBackend, call: Callable[[MemoryBackend], Awaitable[object]]
+) -> None:
+    with pytest.raises(KeyValidationError, match=r"not valid Unicode \(a lone surrogate"):
+        await call(memory)
+    assert await memory.list_keys() == []
+
+
+async def test_a_bad_key_among_concurrent_stores_fails_alone(memory: MemoryBackend) -> None:
+    keys = [f"aqe/good/{i:02d}" for i in range(30)]
+    results = await asyncio.gather(
+        *(memory.store(key, i) for i, key in enumerate(keys[:15])),
+        memory.store(NOT_UNICODE, "poison"),
+        *(memory.store(key, i) for i, key in enumerate(keys[15:], start=15)),
+        return_exceptions=True,
+    )
+    assert isinstance(results[15], KeyValidationError)
+    assert results[:15] + results[16:] == [1] * 30
+    assert await memory.retrieve_many(keys) == {key: i for i, key in enumerate(keys)}
+
+
+EXACT_VALUES = {
+    "2**63": 2**63,
+    "2**64-1": 2**64 - 1,
+    "-2**63": -(2**63),
+    "-0.0": -0.0,
+    "key order": {"total_tests": 1250, "coverage": 94.5},
+    "nested key order": {"z": {"b": 1, "a": [{"y": 0, "x": 1}]}, "a": None},
+    "backslash-u0000 text": "C:\\u0000dir",
+    "NUL in text": "nul\x00char",
+    "integral floats": [1e16, 2.0**63, 1e300, -1.5e17, 9.2e18, 1.0],
+    "int and float": [1, 1.0, 0, 0.0, -0.0],
+}
+
+
+@pytest.mark.parametrize("value", EXACT_VALUES.values(), ids=EXACT_VALUES)
+async def test_a_value_reads_back_exactly_as_stored_on_every_path(memory: MemoryBackend, value: object) -> None:
+    """repr() shows what == hides: key order, int versus float, the sign of zero."""
+    await memory.store("single", value)
+    await asyncio.gather(*(memory.store(f"grouped/{i}", value) for i in range(3)))
+    await memory.store_many({"many/1": value, "many/2": value})
+    await memory.compare_and_set("cas", value, expected_version=0)
+    expected = repr(value)
+    assert repr(await memory.retrieve("single")) == expected
+    versioned = await memory.retrieve_versioned("cas")
+    assert versioned is not None and repr(versioned.value) == expected
+    for key, back in {**await memory.search("*"), **await memory.retrieve_many(["many/1", "grouped/2"])}.items():
+        assert repr(back) == expected, key
+
+
+@pytest.mark.parametrize("ttl", [10**400, -(10**400)], ids=["10**400", "-10**400"])
+async def test_a_ttl_beyond_any_float_is_a_key_validation_error_in_every_backend(
+    memory: MemoryBackend, ttl: int
+) -> None:
+    for call in (
+        lambda: memory.store("k", 1, ttl=ttl),
+        lambda: memory.store_many({"k": 1}, ttl=ttl),
+        lambda: memory.compare_and_set("k", 1, expected_version=0, ttl=ttl),
+    ):
+        with pytest.raises(KeyValidationError, match="ttl must be a positive number of seconds"):
+            await call()
+    assert not await memory.exists("k")

@@ -153,6 +153,7 @@ async def check_storage(settings: StorageConfig) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         await memory.connect()
+        await memory.prepare()  # creates the schema if absent: the check proves the fleet can write
         elapsed = round(time.perf_counter() - started, 3)
         return {**await memory.health(), "connect_seconds": elapsed}
     finally:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from lionagi_qe.storage.base import MemoryBackend
 
 T = TypeVar("T")
+RecordT = TypeVar("RecordT", CoverageRecord, RunStatusRecord)
 EXIT_NOT_FOUND = 1
 
 app = typer.Typer(help="Browse the fleet's shared memory (aqe/...).", no_args_is_help=True)
@@ -102,17 +103,19 @@ def get(key: str = typer.Argument(..., help="The key, e.g. aqe/quality/<run>/ver
     typer.echo(json.dumps(value, indent=2))
 
 
-def _history_row(run_id: str, report: CoverageRecord, verdict: dict[str, Any] | None) -> dict[str, Any]:
-    """One line of `aqe history --json`."""
+def _history_row(run_id: str, report: CoverageRecord, verdict: object) -> dict[str, Any]:
+    """One line of `aqe history --json`; a figure that is missing or not a number is None."""
+    trend = report.trend if isinstance(report.trend, dict) else {}
+    passed = verdict.get("passed") if isinstance(verdict, dict) else None
     return {
         "run_id": run_id,
         "finished_at": report.finished_at,
         "project": report.project,
-        "coverage": report.totals["percent"],
-        "line": report.totals["line_percent"],
-        "branch": report.totals["branch_percent"],
-        "delta": report.trend.get("delta"),
-        "gate": None if verdict is None else ("passed" if verdict["passed"] else "failed"),
+        "coverage": _number(report.totals.get("percent")),
+        "line": _number(report.totals.get("line_percent")),
+        "branch": _number(report.totals.get("branch_percent")),
+        "delta": _number(trend.get("delta")),
+        "gate": None if not isinstance(passed, bool) else ("passed" if passed else "failed"),
     }
 
 
@@ -124,19 +127,31 @@ def _interrupted_row(record: RunStatusRecord) -> dict[str, Any]:
     }
 
 
-async def history_rows(memory: MemoryBackend, project: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+async def history_rows(
+    memory: MemoryBackend, project: str | None = None, limit: int = 20, skipped: list[str] | None = None
+) -> list[dict[str, Any]]:
     """The latest `limit` runs in memory (of `project`, a path resolved as `aqe run` does), oldest first.
 
-    `gate` is 'passed', 'failed', None (no verdict) or 'interrupted' (Ctrl-C).
+    `gate` is 'passed', 'failed', None (no verdict) or 'interrupted' (Ctrl-C). Keys of malformed records
+    are appended to `skipped`, never raised.
     """
     wanted = str(find_project_root(project)) if project else None
     reports = await memory.search(REPORT_PATTERN)
     verdicts = await memory.search(VERDICT_PATTERN)
     stored_statuses = await memory.search(RUN_STATUS_PATTERN)
-    statuses = {run_id_of(key): RunStatusRecord.from_json(value) for key, value in stored_statuses.items()}
+    statuses = {}
+    for key, value in stored_statuses.items():
+        status = _read_record(value, RunStatusRecord)
+        if status is None:
+            _note(skipped, key)
+        else:
+            statuses[run_id_of(key)] = status
     rows = {}
     for key, stored in reports.items():
-        report = CoverageRecord.from_json(stored)
+        report = _read_report(stored)
+        if report is None:
+            _note(skipped, key)
+            continue
         if wanted and report.project != wanted:
             continue
         verdict = verdicts.get(verdict_key(run_id_of(key)))
@@ -148,17 +163,55 @@ async def history_rows(memory: MemoryBackend, project: str | None = None, limit:
     return [rows[run_id] for run_id in sorted(rows)][-limit:]
 
 
+def _read_report(stored: object) -> CoverageRecord | None:
+    """The coverage report stored, or None if it is not one (a list, a string, no totals...)."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("totals"), dict):
+        return None
+    return _read_record(stored, CoverageRecord)
+
+
+def _read_record(stored: object, kind: type[RecordT]) -> RecordT | None:
+    """`kind.from_json(stored)`, or None when `stored` is not such a record (not a dict, a field missing)."""
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return kind.from_json(stored)
+    except TypeError:
+        return None
+
+
+def _note(skipped: list[str] | None, key: str) -> None:
+    if skipped is not None:
+        skipped.append(key)
+
+
+def _number(value: object) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
 def history(
     project: str | None = typer.Option(None, "--project", help="Only runs of this project folder."),
     limit: int = typer.Option(20, "--limit", min=1, help="Show the latest N runs."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:
     """Coverage trend across runs (needs embedded or production mode to span processes)."""
+    skipped: list[str] = []
 
     async def work(memory: MemoryBackend) -> list[dict[str, Any]]:
-        return await history_rows(memory, project, limit)
+        return await history_rows(memory, project, limit, skipped)
 
     rows = run_async(_with_memory(work))
+    if skipped:
+        err_console.print(
+            f"[yellow]note:[/] skipped {len(skipped)} malformed records (not a coverage report or run status): "
+            f"{escape(', '.join(skipped))}; look at one with `aqe memory get KEY`",
+            highlight=False,
+            soft_wrap=True,
+        )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -171,14 +224,11 @@ def history(
     for row in rows:
         change = "" if row["delta"] is None else f"{row['delta']:+.2f}"
         table.add_row(
-            row["run_id"], row["finished_at"] or "", escape(row["project"] or ""), _percent(row["coverage"]),
-            _percent(row["line"]), _percent(row["branch"]), change, row["gate"] or "-",
+            escape(str(row["run_id"])), escape(str(row["finished_at"] or "")), escape(str(row["project"] or "")),
+            _percent(row["coverage"]), _percent(row["line"]), _percent(row["branch"]), change, row["gate"] or "-",
         )
     console.print(table)
 
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}%"
 
 
 @app.command("export")

@@ -4,7 +4,8 @@
     config = StorageConfig.from_environment()
 """
 
+from lionagi_qe.config.database_url import redact_url
 from lionagi_qe.config.mode_choice import choose_storage_mode
-from lionagi_qe.config.storage_config import StorageConfig, StorageMode, redact_url
+from lionagi_qe.config.storage_config import StorageConfig, StorageMode
 
 __all__ = ["StorageConfig", "StorageMode", "choose_storage_mode", "redact_url"]

@@ -18,11 +18,10 @@ import contextlib
 import math
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, TypeVar
 
 import platformdirs
 from pydantic import (
@@ -37,6 +36,7 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from lionagi_qe.config.database_url import check_database_url, redact_url, server_location
 from lionagi_qe.errors import ConfigurationError
 
 MODE_VARIABLES = ("AQE_STORAGE_MODE", "ENVIRONMENT", "NODE_ENV")
@@ -58,12 +58,18 @@ DEFAULT_POOL_RECYCLE = 3600.0
 DEFAULT_DB_SCHEMA = "aqe"
 EMBEDDED_MIN_CONNECTIONS = 1
 EMBEDDED_MAX_CONNECTIONS = 10
+MAX_POOL_CONNECTIONS = 1000
+"""Most connections one pool may open (DB_POOL_SIZE, DB_POOL_MAX_OVERFLOW and their sum)."""
+CONNECTION_TIMEOUT_RANGE = (1.0, 3600.0)
+"""DB_CONNECTION_TIMEOUT, seconds: below 1 s no connection across a network succeeds."""
+POOL_RECYCLE_RANGE = (1.0, 365 * 86400.0)
+"""DB_POOL_RECYCLE, seconds: up to a year."""
+T = TypeVar("T")
 _ENVIRONMENT_FIELDS = {
     "connection_timeout": "DB_CONNECTION_TIMEOUT",
     "pool_recycle": "DB_POOL_RECYCLE",
     "db_schema": "AQE_DB_SCHEMA",
 }
-_URL_SCHEMES = ("postgresql", "postgres")
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -98,20 +104,6 @@ _MODE_ALIASES = {
 }
 
 
-def redact_url(url: str) -> str:
-    """Return `url` with its password (in the user part or the query) replaced by '***'."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    if "@" in parts.netloc:
-        userinfo, _, hostinfo = parts.netloc.rpartition("@")
-        if ":" in userinfo:
-            parts = parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{hostinfo}")
-    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
-    return parts._replace(query=query).geturl()
-
-
 def _shown(value: object) -> str:
     """`repr(value)` for a message, with the password masked if the value is a URL set in the wrong place."""
     return repr(redact_url(value)) if isinstance(value, str) and "://" in value else repr(value)
@@ -125,22 +117,7 @@ def _validate_url(url: object, source: str) -> str:
             "production mode needs a PostgreSQL URL: set DATABASE_URL or pass database_url=, "
             "for example postgresql://user:password@localhost:5432/dbname"
         )
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ConfigurationError(
-            f"{source} is not a valid URL (check the host and port); "
-            "use postgresql://user:password@host:5432/dbname"
-        ) from None
-    if parts.scheme not in _URL_SCHEMES:
-        hint = " (drop the '+driver' part)" if parts.scheme.startswith("postgresql+") else ""
-        raise ConfigurationError(
-            f"{source} must be a PostgreSQL URL starting with postgresql:// or postgres://, "
-            f"got scheme {parts.scheme or 'none'!r}{hint}"
-        )
-    return url
+    return check_database_url(url.strip(), source)
 
 
 def default_embedded_data() -> Path:
@@ -163,22 +140,32 @@ def embedded_data_folder(value: object, mode: object, source: str) -> Path | Non
     return Path(value.strip()).expanduser().absolute()
 
 
-def _whole_number(value: object, source: str, minimum: int) -> int:
+def _whole_number(value: object, source: str, minimum: int, maximum: int = MAX_POOL_CONNECTIONS) -> int:
     if isinstance(value, str):
         text = value.strip()
         if re.fullmatch(r"[+-]?\d+", text):
             value = int(text)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(f"{source} must be a whole number >= {minimum}, got {_shown(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigurationError(
+            f"{source} must be a whole number >= {minimum} and <= {maximum}, got {_shown(value)}"
+        )
     return value
 
 
-def _seconds(value: object, source: str) -> float:
+def _seconds(value: object, source: str, bounds: tuple[float, float]) -> float:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             value = float(value.strip())
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(f"{source} must be a positive number of seconds, got {_shown(value)}")
+    low, high = bounds
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise ConfigurationError(
+            f"{source} must be a positive number of seconds, from {low:g} to {high:g}, got {_shown(value)}"
+        )
     return float(value)
 
 
@@ -189,25 +176,34 @@ def _source(info: ValidationInfo) -> str:
     return variables.get(field, field)
 
 
-@contextlib.contextmanager
-def _as_configuration_error() -> Iterator[None]:
-    """Turn pydantic's `ValidationError` into one `ConfigurationError` (no input values, so no password)."""
+def _validated(build: Callable[[], T]) -> T:
+    """`build()`, with pydantic's `ValidationError` turned into one `ConfigurationError`.
+
+    The error is raised outside the `except` block, so neither its `__context__` nor its
+    traceback carries pydantic's error, whose text holds the input (the URL and its password).
+    """
     try:
-        yield
+        return build()
     except ValidationError as exc:
-        messages = []
-        for error in exc.errors(include_url=False, include_input=False):
-            cause = error.get("ctx", {}).get("error")
-            where = ".".join(str(part) for part in error["loc"])
-            if isinstance(cause, ConfigurationError):
-                messages.append(str(cause))
-            elif error["type"] == "extra_forbidden":
-                messages.append(f"{where} is not a StorageConfig setting; use {', '.join(StorageConfig.model_fields)}")
-            elif error["type"] == "frozen_instance":
-                messages.append(f"StorageConfig is frozen: build a new one instead of setting {where}")
-            else:
-                messages.append(f"{where or 'StorageConfig'}: {error['msg']}")
-        raise ConfigurationError("; ".join(messages)) from None
+        message = _describe(exc)
+    raise ConfigurationError(message) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """One message for every error of `exc`, built without the input values."""
+    messages = []
+    for error in exc.errors(include_url=False, include_input=False):
+        cause = error.get("ctx", {}).get("error")
+        where = ".".join(str(part) for part in error["loc"])
+        if isinstance(cause, ConfigurationError):
+            messages.append(str(cause))
+        elif error["type"] == "extra_forbidden":
+            messages.append(f"{where} is not a StorageConfig setting; use {', '.join(StorageConfig.model_fields)}")
+        elif error["type"] == "frozen_instance":
+            messages.append(f"StorageConfig is frozen: build a new one instead of setting {where}")
+        else:
+            messages.append(f"{where or 'StorageConfig'}: {error['msg']}")
+    return "; ".join(messages)
 
 
 class StorageConfig(BaseModel):
@@ -230,8 +226,7 @@ class StorageConfig(BaseModel):
     embedded_data: Path | None = Field(default=None, validate_default=True)
 
     def __init__(self, **settings: Any) -> None:
-        with _as_configuration_error():
-            super().__init__(**settings)
+        _validated(lambda: BaseModel.__init__(self, **settings))
 
     # Only wraps pydantic's own __init__: marked as such, `model_validate` keeps validating
     # directly (with its context) instead of calling this method.
@@ -240,18 +235,17 @@ class StorageConfig(BaseModel):
     @classmethod
     def model_validate(cls, obj: Any, **options: Any) -> Self:
         """Pydantic's `model_validate`, raising `ConfigurationError` instead of `ValidationError`."""
-        with _as_configuration_error():
-            return super().model_validate(obj, **options)
+        validate = super().model_validate
+        return _validated(lambda: validate(obj, **options))
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
         """Pydantic's `model_validate_json`, raising `ConfigurationError` instead of `ValidationError`."""
-        with _as_configuration_error():
-            return super().model_validate_json(json_data, **options)
+        validate = super().model_validate_json
+        return _validated(lambda: validate(json_data, **options))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        with _as_configuration_error():
-            super().__setattr__(name, value)
+        _validated(lambda: BaseModel.__setattr__(self, name, value))
 
     # -- validation --------------------------------------------------------
 
@@ -277,10 +271,15 @@ class StorageConfig(BaseModel):
     def _check_max(cls, value: object, info: ValidationInfo) -> int:
         return _whole_number(value, _source(info), 1)
 
-    @field_validator("connection_timeout", "pool_recycle", mode="before")
+    @field_validator("connection_timeout", mode="before")
     @classmethod
-    def _check_seconds(cls, value: object, info: ValidationInfo) -> float:
-        return _seconds(value, _source(info))
+    def _check_timeout(cls, value: object, info: ValidationInfo) -> float:
+        return _seconds(value, _source(info), CONNECTION_TIMEOUT_RANGE)
+
+    @field_validator("pool_recycle", mode="before")
+    @classmethod
+    def _check_recycle(cls, value: object, info: ValidationInfo) -> float:
+        return _seconds(value, _source(info), POOL_RECYCLE_RANGE)
 
     @field_validator("db_schema", mode="before")
     @classmethod
@@ -464,13 +463,8 @@ class StorageConfig(BaseModel):
 
     @property
     def location(self) -> str:
-        """`host:port/database` of the database URL, with libpq's defaults; never the password."""
-        parts = urlsplit("" if self.database_url is None else self.database_url.get_secret_value())
-        query = parse_qs(parts.query)
-        host = parts.hostname or query.get("host", ["localhost"])[0]
-        port = parts.port or query.get("port", ["5432"])[0]
-        database = parts.path.lstrip("/") or query.get("dbname", [parts.username or "postgres"])[0]
-        return f"{host}:{port}/{database}"
+        """`host:port/database` of the database URL (hosts joined by commas), with libpq's defaults; no password."""
+        return server_location("" if self.database_url is None else self.database_url.get_secret_value())
 
     def __str__(self) -> str:
         return self.get_description()

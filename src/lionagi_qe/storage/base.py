@@ -74,6 +74,9 @@ class MemoryBackend(ABC):
     async def disconnect(self) -> None:  # noqa: B027 - a no-op unless the backend needs it
         """Release connections; idempotent. In-process data stays until the object is dropped."""
 
+    async def prepare(self) -> None:  # noqa: B027 - a no-op unless the backend needs it
+        """Create the storage now rather than at the first write (PostgreSQL: the schema); idempotent."""
+
     async def health(self) -> dict[str, Any]:
         """Facts for `aqe config --check`: backend, reachability, versions, pool figures."""
         stats = await self.get_stats()

@@ -4,13 +4,17 @@
     glob_to_regex("aqe/*/run-?").match(key)   # `*` any run, `?` one character
     glob_to_like("aqe/100%_done*")            # 'aqe/100\\%\\_done%' for LIKE ... ESCAPE '\\'
 
-In a glob, only `*` and `?` are special; every other character, `%`, `_`
-and `\\` included, matches itself.
+Keys, prefixes, patterns and partitions are text a database can hold: no NUL,
+and valid Unicode (no lone surrogate, which `os.fsdecode` makes from a file
+name that is not UTF-8). In a glob, only `*` and `?` are special; every other
+character, `%`, `_` and `\\` included, matches itself.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from functools import lru_cache
 
 from lionagi_qe.errors import KeyValidationError
@@ -19,8 +23,19 @@ MAX_KEY_LENGTH = 512
 MAX_PARTITION_LENGTH = 128
 
 
+def _refuse_surrogates(text: str, what: str) -> None:
+    """Raise if `text` (not ASCII: callers test that first, cheaply) holds a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise KeyValidationError(
+            f"memory {what} {text[:40]!r} is not valid Unicode (a lone surrogate, as os.fsdecode makes from "
+            "a file name that is not UTF-8); decode such names with errors='replace', or store them as hex"
+        ) from None
+
+
 def validate_key(key: object, what: str = "key") -> str:
-    """Return `key` if it is non-empty text of at most 512 characters without NUL."""
+    """Return `key` if it is non-empty Unicode text of at most 512 characters without NUL."""
     if type(key) is not str:
         raise KeyValidationError(f"memory {what} must be a str, got {type(key).__name__}")
     if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
@@ -28,6 +43,8 @@ def validate_key(key: object, what: str = "key") -> str:
             f"memory {what} {key[:40]!r} is not valid: use 1 to {MAX_KEY_LENGTH} characters "
             "without NUL, for example 'aqe/coverage/run-1'"
         )
+    if not key.isascii():
+        _refuse_surrogates(key, what)
     return key
 
 
@@ -39,6 +56,8 @@ def validate_prefix(prefix: object) -> str:
         raise KeyValidationError(
             f"memory prefix {prefix[:40]!r} is not valid: at most {MAX_KEY_LENGTH} characters without NUL"
         )
+    if not prefix.isascii():
+        _refuse_surrogates(prefix, "prefix")
     return prefix
 
 
@@ -51,6 +70,8 @@ def validate_partition(partition: object) -> str:
             f"memory partition {partition[:40]!r} is not valid: use 1 to "
             f"{MAX_PARTITION_LENGTH} characters without NUL, for example 'default'"
         )
+    if not partition.isascii():
+        _refuse_surrogates(partition, "partition")
     return partition
 
 
@@ -60,9 +81,24 @@ def validate_ttl(ttl: object) -> float | None:
         return None
     if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0 or ttl == float("inf"):
         raise KeyValidationError(
-            f"ttl must be a positive number of seconds or None for no expiry, got {ttl!r}"
+            f"ttl must be a positive number of seconds or None for no expiry, got {_number(ttl)}"
+        )
+    if isinstance(ttl, int) and ttl > _LARGEST_FLOAT:
+        raise KeyValidationError(
+            f"ttl must be a positive number of seconds or None for no expiry, got {_number(ttl)}, "
+            "beyond any float; use None for no expiry"
         )
     return float(ttl)
+
+
+_LARGEST_FLOAT = int(sys.float_info.max)
+
+
+def _number(value: object) -> str:
+    """`repr(value)`, or the size of an integer too long to print."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        return f"an integer of about {value.bit_length() * math.log10(2):.0f} digits"
+    return repr(value)
 
 
 def validate_pattern(pattern: object) -> str:

@@ -1,4 +1,4 @@
-"""Connections of the PostgreSQL backend: the pool, retries and clear errors.
+"""Connections of the PostgreSQL backend: the pool, retries, bounds and clear errors.
 
     conns = PgConnections(config, configure=setup_types)
     first = await conns.connect_direct()    # fails within connection_timeout, naming host:port
@@ -7,35 +7,40 @@
     await conns.close()
 
 `run(op)` hands `op(conn, retrying)` a connection in autocommit mode. When the
-connection is lost mid-call (server restart, network cut) another one is
-taken and `op` is called again with `retrying=True`, until
-`connection_timeout` has passed; writes use the flag to look up whether
-their first attempt committed before doing it again.
+connection is lost mid-call (server restart, network cut) or stays silent past
+its answer deadline, another one is taken and `op` is called again with
+`retrying=True`, until `connection_timeout` has passed since the first loss;
+writes use the flag to look up whether their first attempt committed before
+doing it again. Every bound (connect, statement, lock wait, silence) is set
+by `pg_settings.ConnectionSettings` from `connection_timeout`.
 
 Connections come from a psycopg_pool `AsyncConnectionPool`, through a
-`HoldAside` that keeps the one just used for the next call (see
-pg_hold_aside). Retries and reconnections are logged on
+`HoldAside` that checks them and keeps the one just used for the next call
+(see pg_hold_aside). Retries and reconnections are logged on
 `lionagi_qe.storage.pg_connections`, naming the server as host:port/database
-and never the password.
+and never the password. No message carries driver text before every form of
+the password was scrubbed from it, and no error raised here links to the
+driver's exception (`__context__` is empty).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from lionagi_qe.config import StorageConfig
+from lionagi_qe.config.database_url import password_forms
 from lionagi_qe.errors import ConfigurationError, PoolExhaustedError, StorageConnectionError, StorageError
 from lionagi_qe.storage.pg_hold_aside import HOLD_MAX_SECONDS, HoldAside
+from lionagi_qe.storage.pg_patient_connection import patient_connection_class
+from lionagi_qe.storage.pg_settings import ConnectionSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +49,13 @@ Operation = Callable[[psycopg.AsyncConnection[Any], bool], Awaitable[T]]
 Configure = Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]
 
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin shutdown, crash shutdown, starting up
+_LOCK_TIMEOUT, _STATEMENT_CANCELLED = "55P03", "57014"
 _RETRY_PAUSE = 0.05
+_DRIVER_SECRETS = (  # what driver text could hold of a URL the validation missed: scrubbed all the same
+    (re.compile(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)"), r"\1***"),
+    (re.compile(r"(?i)(percent-encoded \w+:?\s*)(\"[^\"]*\"|\S+)"), r"\1***"),
+    (re.compile(r"(://[^:/?#\s@]*:)[^@\s]*(@)"), r"\1***\2"),
+)
 
 
 def connection_lost(exc: psycopg.OperationalError) -> bool:
@@ -55,8 +66,15 @@ def connection_lost(exc: psycopg.OperationalError) -> bool:
     return state is None or state.startswith("08") or state in _LOST_SQLSTATES
 
 
+class _Lost(Generic[T]):
+    """What one attempt gives when its connection was lost: why, for the log and the final error."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
 class PgConnections:
-    """The pool of one `PostgresMemory`, with retry and error mapping (see module doc)."""
+    """The pool of one `PostgresMemory`, with retry, bounds and error mapping (see module doc)."""
 
     def __init__(self, config: StorageConfig, configure: Configure) -> None:
         if config.database_url is None:
@@ -68,32 +86,31 @@ class PgConnections:
         self.url = config.database_url.get_secret_value()
         self.timeout = config.connection_timeout
         self.target = config.location
-        self._secret = self._password(self.url)
-        self._kwargs = _connection_kwargs(self.url, config)
+        self.settings = ConnectionSettings.from_config(config)
+        self._secrets = sorted(password_forms(self.url), key=len, reverse=True)
+        self._kwargs = self.settings.connect_kwargs()
         self._configure = configure
         self.pool: AsyncConnectionPool[Any] | None = None
         self._held: HoldAside | None = None
 
-    @staticmethod
-    def _password(url: str) -> str | None:
-        try:
-            return conninfo_to_dict(url).get("password") or None  # type: ignore[return-value]
-        except psycopg.ProgrammingError:
-            return None
+    def __repr__(self) -> str:
+        return f"<PgConnections {self.target} open={self.pool is not None}>"
 
     # -- opening and closing -----------------------------------------------
 
     async def connect_direct(self) -> psycopg.AsyncConnection[Any]:
         """A connection outside the pool (autocommit), or a `StorageConnectionError` within the timeout."""
+        error: StorageConnectionError | None = None
         try:
-            conn = await asyncio.wait_for(
-                psycopg.AsyncConnection.connect(self.url, **self._kwargs),
-                self.timeout,
-            )
+            conn = await asyncio.wait_for(psycopg.AsyncConnection.connect(self.url, **self._kwargs), self.timeout)
         except asyncio.TimeoutError:
-            raise self._unreachable("no answer") from None
+            error = self._unreachable("no answer")
         except psycopg.Error as exc:
-            raise self._unreachable(self.reason(exc)) from None
+            error = self._unreachable(self.reason(exc))
+        if error is not None:
+            raise error
+        if len(self.settings.hosts) > 1:  # later connections try the host that answered first
+            self._kwargs = self.settings.connect_kwargs(first=(conn.info.host, str(conn.info.port)))
         await self._configure(conn)
         return conn
 
@@ -107,20 +124,24 @@ class PgConnections:
             max_size=config.max_connections,
             timeout=config.connection_timeout,
             max_lifetime=config.pool_recycle,
-            check=AsyncConnectionPool.check_connection,
+            connection_class=patient_connection_class(self.timeout, lambda: self.pool is None),
             configure=self._configure,
             kwargs=self._kwargs,
             name=f"aqe:{config.db_schema}",
         )
+        opened = True
         try:
             await self.pool.open(wait=True, timeout=self.timeout)
         except PoolTimeout:
-            self.pool = None
+            opened = False
+        if not opened:
+            pool, self.pool = self.pool, None
+            await pool.close()
             raise StorageConnectionError(
                 f"reached PostgreSQL at {self.target} but could not open the pool's "
                 f"{config.min_connections} minimum connections within {self.timeout:g}s; "
                 "lower DB_POOL_SIZE or raise the server's max_connections"
-            ) from None
+            )
         self._held = HoldAside(
             self.pool, target=self.target, max_out_seconds=min(HOLD_MAX_SECONDS, config.pool_recycle)
         )
@@ -158,77 +179,110 @@ class PgConnections:
     async def run(self, op: Operation[T], *, what: str) -> T:
         """Run `op(conn, retrying)`, again on a new connection if this one is lost (see module doc)."""
         attempts = 0
-        deadline = 0.0
+        deadline: float | None = None  # set by the first lost connection: retries stop there
         while True:
-            held = self._held
-            if held is None:
-                raise not_connected()
-            try:
-                conn = await self._getconn(held, deadline if attempts else None)
-                try:
-                    result = await op(conn, attempts > 0)
-                finally:
-                    await held.putconn(conn)
-            except PoolTimeout:
-                raise self._no_connection(what, attempts > 0) from None
-            except psycopg.OperationalError as exc:
-                if not connection_lost(exc):
-                    raise self.rejected(exc, what) from None
-                if not attempts:
-                    deadline = monotonic() + self.timeout
-                    log.warning(
-                        "lost the connection to PostgreSQL at %s while trying to %s (%s); "
-                        "retrying on another connection for up to %gs",
-                        self.target,
-                        what,
-                        self.reason(exc),
-                        self.timeout,
-                    )
-                else:
-                    log.debug("retry %d to %s failed: %s", attempts, what, self.reason(exc))
-                attempts += 1
-                if monotonic() >= deadline:
-                    raise StorageConnectionError(
-                        f"lost the connection to PostgreSQL at {self.target} while trying to {what} "
-                        f"and could not get it back within {self.timeout:g}s ({self.reason(exc)}); if that "
-                        "was a write it may or may not have been applied, so read the key back before "
-                        "writing again; calls succeed again once the server is back"
-                    ) from None
-                await asyncio.sleep(_RETRY_PAUSE)
-            except psycopg.Error as exc:
-                raise self.rejected(exc, what) from None
-            else:
+            outcome = await self._attempt(op, what, deadline)
+            if not isinstance(outcome, _Lost):
                 if attempts:
                     log.info(
                         "reconnected to PostgreSQL at %s: %s went through on retry %d", self.target, what, attempts
                     )
-                return result
+                return outcome
+            if deadline is None:
+                deadline = monotonic() + self.timeout
+                log.warning(
+                    "lost the connection to PostgreSQL at %s while trying to %s (%s); "
+                    "retrying on another connection for up to %gs",
+                    self.target,
+                    what,
+                    outcome.reason,
+                    self.timeout,
+                )
+            else:
+                log.debug("retry %d to %s failed: %s", attempts, what, outcome.reason)
+            attempts += 1
+            if monotonic() >= deadline:
+                raise StorageConnectionError(
+                    f"lost the connection to PostgreSQL at {self.target} while trying to {what} "
+                    f"and could not get it back within {self.timeout:g}s ({outcome.reason}); if that "
+                    "was a write it may or may not have been applied, so read the key back before "
+                    "writing again; calls succeed again once the server is back"
+                )
+            await asyncio.sleep(_RETRY_PAUSE)
 
-    @staticmethod
-    async def _getconn(held: HoldAside, deadline: float | None) -> psycopg.AsyncConnection[Any]:
-        timeout = None if deadline is None else max(0.001, deadline - monotonic())
+    async def _attempt(self, op: Operation[T], what: str, deadline: float | None) -> T | _Lost[T]:
+        """One try of `op` on one connection: its result, or `_Lost` if the connection failed or went silent."""
+        held = self._held
+        if held is None:
+            raise not_connected()
+        retrying = deadline is not None
+        error: StorageError | None = None
         try:
-            return await held.getconn(timeout)
+            conn = await held.getconn(None if deadline is None else max(0.001, deadline - monotonic()))
+        except PoolTimeout:
+            error = self._no_connection(what, retrying)
         except PoolClosed:
-            raise not_connected() from None
+            error = not_connected()
+        if error is not None:
+            raise error
+        within = self.settings.answer_deadline
+        if deadline is not None:
+            within = max(0.001, min(within, deadline - monotonic()))
+        held.deadlines.arm(conn, within)
+        lost: str | None = None
+        try:
+            return await op(conn, retrying)
+        except psycopg.OperationalError as exc:
+            if held.deadlines.disarm(conn):
+                lost = f"no answer for {within:g}s"
+            elif connection_lost(exc):
+                lost = self.reason(exc)
+            else:
+                error = self.rejected(exc, what)
+        except psycopg.Error as exc:
+            error = self.rejected(exc, what)
+        finally:
+            held.deadlines.disarm(conn)
+            await held.putconn(conn)
+        if error is not None:
+            raise error
+        return _Lost(lost or "connection lost")
 
     # -- errors ------------------------------------------------------------
 
     def reason(self, exc: BaseException) -> str:
-        """A one-line cause from a driver error, with any password masked."""
+        """A one-line cause from a driver error, with every form of the password removed."""
         text = re.sub(r"\s+", " ", str(exc)).strip() or type(exc).__name__
         text = text.removeprefix("connection failed: ")
-        if self._secret:
-            text = text.replace(self._secret, "***")
-        return text[:300]
+        return self.scrub(text)[:300]
+
+    def scrub(self, text: str) -> str:
+        """`text` without the password, in any spelling, nor anything that looks like one."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        for pattern, replacement in _DRIVER_SECRETS:
+            text = pattern.sub(replacement, text)
+        return text
 
     def rejected(self, exc: psycopg.Error, what: str) -> StorageError:
         """The project's error for a statement PostgreSQL refused."""
+        state = exc.sqlstate
+        if state == _LOCK_TIMEOUT:
+            return StorageError(
+                f"PostgreSQL at {self.target} could not {what}: it waited for a lock held by another connection "
+                f"for over {self.timeout:g}s (lock_timeout, set from DB_CONNECTION_TIMEOUT); find the holder "
+                "in pg_locks and pg_stat_activity, or raise DB_CONNECTION_TIMEOUT [SQLSTATE 55P03]"
+            )
         diag = exc.diag
-        hint = f"; {diag.message_hint}" if diag.message_hint else ""
-        state = f" [SQLSTATE {exc.sqlstate}]" if exc.sqlstate else ""
-        cause = diag.message_primary or self.reason(exc)
-        return StorageError(f"PostgreSQL at {self.target} refused to {what}: {cause}{hint}{state}")
+        cause = self.scrub(diag.message_primary or "") or self.reason(exc)
+        if state == _STATEMENT_CANCELLED:
+            return StorageError(
+                f"PostgreSQL at {self.target} cancelled the statement to {what} ({cause}); statements may run "
+                f"for at most {self.timeout:g}s (statement_timeout, set from DB_CONNECTION_TIMEOUT) [SQLSTATE 57014]"
+            )
+        hint = f"; {self.scrub(diag.message_hint)}" if diag.message_hint else ""
+        tag = f" [SQLSTATE {state}]" if state else ""
+        return StorageError(f"PostgreSQL at {self.target} refused to {what}: {cause}{hint}{tag}")
 
     def _unreachable(self, reason: str) -> StorageConnectionError:
         return StorageConnectionError(
@@ -251,22 +305,9 @@ class PgConnections:
         )
 
 
-def _connection_kwargs(url: str, config: StorageConfig) -> dict[str, Any]:
-    """Autocommit, libpq's connect timeout, and an application_name naming the schema (unless the URL sets one)."""
-    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": max(2, math.ceil(config.connection_timeout))}
-    try:
-        named = "application_name" in conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        named = False
-    if not named:
-        kwargs["application_name"] = f"lionagi-qe:{config.db_schema}"
-    return kwargs
-
-
 def not_connected() -> StorageConnectionError:
     """The error for a backend used before `connect()` or after `disconnect()`."""
     return StorageConnectionError(
         "PostgresMemory is not connected; call `await orchestrator.connect()` "
         "(or `await memory.connect()`) before using production memory"
     )
-

@@ -3,13 +3,18 @@
     commits = GroupCommit(write_batch)        # write_batch(list[Pending]) -> {key: version}
     version = await commits.submit(Pending("aqe/k", b'{"n":1}', None, "default"))
 
-`submit` returns only once its write is committed (or raises what the batch
-raised). A write that finds nothing in progress goes straight out from the
+`submit` returns only once its write is committed (or raises why it was
+not). A write that finds nothing in progress goes straight out from the
 caller's task. While a write is in progress, new ones queue up and a
 background task sends them together, batch after batch, so many agents
 storing at once pay for one commit instead of one each. Writes of one key
 keep their order: one batch is in flight at a time, a key appears at most
 once per batch, and later writes of it wait for a later batch.
+
+One bad write never fails the others: a batch the server refused (nothing
+of it was written) is sent again one write at a time, so only the write at
+fault fails. A batch whose connection was lost for good fails as a whole,
+with the error saying it may or may not have been applied.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from lionagi_qe.errors import StorageConnectionError
 
 MAX_BATCH_ITEMS = 512
 MAX_BATCH_BYTES = 8 * 1024 * 1024
@@ -84,22 +91,37 @@ class GroupCommit:
                     return
                 batch = self._take_batch()
                 try:
-                    versions = await self._write_batch(batch)
-                except Exception as exc:  # every writer of the batch learns why; the next batch goes on
-                    for item in batch:
-                        if not item.future.done():
-                            item.future.set_exception(exc)
-                    continue
+                    await self._settle(batch)
                 except BaseException:
                     for item in (*batch, *self._queue):
                         item.future.cancel()
                     self._queue = []
                     raise
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_result(versions[item.key])
         finally:
             self._drainer = None
+
+    async def _settle(self, batch: list[Pending]) -> None:
+        """Write `batch` and resolve each writer's future; a refused batch is retried one write at a time."""
+        try:
+            versions = await self._write_batch(batch)
+        except StorageConnectionError as exc:  # may or may not have committed: every writer learns so
+            self._fail(batch, exc)
+        except Exception as exc:
+            if len(batch) == 1:
+                self._fail(batch, exc)
+            else:  # refused as a whole, so nothing was written: find the write at fault
+                for item in batch:
+                    await self._settle([item])
+        else:
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_result(versions[item.key])
+
+    @staticmethod
+    def _fail(batch: list[Pending], exc: Exception) -> None:
+        for item in batch:
+            if not item.future.done():
+                item.future.set_exception(exc)
 
     def _take_batch(self) -> list[Pending]:
         """The oldest writes, one per key, within the size limits; the rest stays queued in order."""

@@ -1,19 +1,26 @@
-"""A connection just used, held aside for the next call instead of going back to the pool.
+"""Checked connections: the one just used held aside for the next call, others checked as they leave the pool.
 
     held = HoldAside(pool, target="db:5432/qe", max_out_seconds=30)
-    conn = await held.getconn(timeout=10)   # a held connection still open, else one from the pool
+    conn = await held.getconn(timeout=10)   # a held connection still open, else a checked one from the pool
     ...                                     # use it (autocommit)
     await held.putconn(conn)                # held for up to a second, or back to the pool
     await held.close()                      # every held connection back to the pool
 
-psycopg_pool checks each connection with a round trip before handing it out.
-A connection held here is handed out again after a non-blocking look at its
-socket instead (a connection the server closed reads as closed at once), so a
-busy backend pays that round trip about once a second, not on every call.
-Held connections go back to the pool after `idle_seconds` unused, and any
-connection out of the pool for `max_out_seconds` goes back when released, so
-the pool still recycles it. Connections found closed are discarded (logged on
-`lionagi_qe.storage.pg_hold_aside`, naming the server, never the URL).
+A connection taken from the pool (created with no `check` of its own) is
+checked here: a non-blocking look at its socket, then a round trip bounded
+by the caller's timeout. One that fails is discarded and the next one is
+taken at once, with no pause: after a restart or a failover killed every
+pooled connection, the first call goes through them all in well under a
+second and then waits only for one new connection. (psycopg_pool's own
+check paused 1, 2, 4, 8 s between stale connections.) A connection held
+here is handed out again after the non-blocking look alone (a connection
+the server closed reads as closed), so a busy backend pays the round trip
+about once a second, not on every call. Held connections go back to the pool
+after `idle_seconds` unused, and any connection out of the pool for
+`max_out_seconds` goes back when released, so the pool still recycles it.
+Discarded connections are logged on `lionagi_qe.storage.pg_hold_aside`,
+naming the server, never the URL. `held.deadlines` bounds the wait for an
+answer on every connection handed out (see pg_answer_deadline).
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from typing import Any
 import psycopg
 from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg_pool import AsyncConnectionPool
+
+from lionagi_qe.storage.pg_answer_deadline import AnswerDeadlines
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,7 @@ class HoldAside:
     ) -> None:
         self.pool = pool
         self.target = target
+        self.deadlines = AnswerDeadlines()
         self.max_out_seconds = max_out_seconds
         self.idle_seconds = idle_seconds
         self._held: list[tuple[Connection, float]] = []
@@ -79,7 +89,7 @@ class HoldAside:
         return f"<HoldAside {self.target} held={len(self._held)} closed={self._closed}>"
 
     async def getconn(self, timeout: float | None = None) -> Connection:
-        """The most recently held connection that is still open, else one from the pool within `timeout`."""
+        """The most recently held connection still open, else a checked one from the pool within `timeout`."""
         while self._held:
             conn, since = self._held.pop()
             if still_open(conn):
@@ -90,9 +100,32 @@ class HoldAside:
                 monotonic() - since,
             )
             await self._give_back(conn)
-        fresh: Connection = await self.pool.getconn(timeout)
-        self._taken_at[fresh] = monotonic()
-        return fresh
+        deadline = monotonic() + (self.pool.timeout if timeout is None else timeout)
+        while True:
+            fresh: Connection = await self.pool.getconn(max(0.001, deadline - monotonic()))
+            if await self._answers(fresh, max(0.001, deadline - monotonic())):
+                self._taken_at[fresh] = monotonic()
+                return fresh
+            log.warning(
+                "discarding a connection to PostgreSQL at %s: it no longer answers (the server closed it, "
+                "or the network lost it); taking the next one",
+                self.target,
+            )
+            await fresh.close()
+            await self.pool.putconn(fresh)  # the pool sees it closed and opens a replacement
+
+    async def _answers(self, conn: Connection, within: float) -> bool:
+        """True if `conn` is open and answers a round trip within `within` seconds."""
+        if not still_open(conn):
+            return False
+        self.deadlines.arm(conn, within)
+        try:
+            await conn.execute("")
+        except psycopg.Error:
+            return False
+        finally:
+            self.deadlines.disarm(conn)
+        return True
 
     async def putconn(self, conn: Connection) -> None:
         """Hold `conn` for the next call if it is idle, healthy and not out too long; else back to the pool."""
@@ -118,6 +151,7 @@ class HoldAside:
         held, self._held = self._held, []
         for conn, _ in held:
             await self._give_back(conn)
+        await self.deadlines.close()
 
     async def _give_back(self, conn: Connection) -> None:
         """To the pool, which checks it and discards it if broken."""

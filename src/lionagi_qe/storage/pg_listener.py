@@ -1,12 +1,15 @@
 """LISTEN/NOTIFY: changed keys announced by PostgreSQL, on a connection of their own.
 
-    listener = ChangeListener(connect, "aqe.changes", on_key=print)
+    listener = ChangeListener(connect, "aqe.changes", on_key=print, watch_lock=watch_lock_key("aqe"))
     await listener.start()      # listening when this returns
     ...                         # every key stored or deleted in the schema, by any process, is printed
     await listener.stop()
 
 Triggers on the memory table send, per statement, JSON arrays of the keys it
-changed (see the migrations). If the connection drops, the listener
+changed (see the migrations), but only while a listener holds the shared
+advisory lock `watch_lock` (taken here before LISTEN, released by the server
+when the connection ends; a change committed in between is there to be read
+once `start()` returns). If the connection drops, the listener
 reconnects with backoff until stopped; changes made while it was away are
 not replayed, so a watcher re-reads the state it depends on after waking.
 """
@@ -25,16 +28,17 @@ from psycopg import sql
 log = logging.getLogger(__name__)
 
 Connect = Callable[[], Awaitable[psycopg.AsyncConnection[Any]]]
-_BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 2.0
+_BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 0.5
 
 
 class ChangeListener:
     """Hands every key announced on `channel` to `on_key`, from a background task."""
 
-    def __init__(self, connect: Connect, channel: str, on_key: Callable[[str], None]) -> None:
+    def __init__(self, connect: Connect, channel: str, on_key: Callable[[str], None], *, watch_lock: int) -> None:
         self._connect = connect
         self.channel = channel
         self._on_key = on_key
+        self._watch_lock = watch_lock
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -61,6 +65,7 @@ class ChangeListener:
     async def _listen(self) -> psycopg.AsyncConnection[Any]:
         conn = await self._connect()
         try:
+            await conn.execute("SELECT pg_advisory_lock_shared(%s)", [self._watch_lock])
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
         except BaseException:
             await conn.close()

@@ -2,17 +2,21 @@
 
     config = StorageConfig.for_production("postgresql://qe@db:5432/qe")
     memory = PostgresMemory(config)
-    await memory.connect()            # reach the server, migrate the schema (safe from many processes), pool
-    await memory.store("aqe/quality/metrics", {"coverage": 94.5}, ttl=86400)
+    await memory.connect()            # reach the server, migrate an existing schema (safe from many processes), pool
+    await memory.store("aqe/quality/metrics", {"coverage": 94.5}, ttl=86400)   # the first write creates the schema
     await memory.retrieve("aqe/quality/metrics")          # {'coverage': 94.5}
     await memory.disconnect()
 
-Values are JSONB, read back exactly as the in-process backend gives them;
+Values are kept as the JSON text written (a `json` column), so they read back
+exactly as stored, as from the in-process backend;
 TTLs run on the database clock. Concurrent `store` calls share transactions
 (group commit), and each returns once its value is committed. Every write
 records its outcome under a token in the same statement, so a write whose
 connection broke is looked up before it is tried again: applied once. Watches
-use LISTEN/NOTIFY on a dedicated connection. See docs/postgres.md.
+use LISTEN/NOTIFY on a dedicated connection. Nothing is created until
+something is written (or `prepare()` is called): reading a database where
+the schema does not exist yet finds nothing and needs no CREATE rights. See
+docs/postgres.md.
 """
 
 from __future__ import annotations
@@ -29,15 +33,23 @@ import psycopg
 from psycopg.types.json import set_json_loads
 
 from lionagi_qe.config import StorageConfig
+from lionagi_qe.errors import StorageError
 from lionagi_qe.storage.base import DEFAULT_PARTITION, Entry, MemoryBackend, Versioned
-from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_jsonb
+from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_value
 from lionagi_qe.storage.keys import glob_to_like, prefix_to_like
 from lionagi_qe.storage.pg_connections import PgConnections, not_connected
 from lionagi_qe.storage.pg_group_commit import GroupCommit, Pending
 from lionagi_qe.storage.pg_listener import ChangeListener
 from lionagi_qe.storage.pg_sql import Queries
-from lionagi_qe.storage.postgres_schema import applied_version, channel_name, latest_version, migrate
+from lionagi_qe.storage.postgres_schema import (
+    applied_version,
+    channel_name,
+    latest_version,
+    migrate,
+    watch_lock_key,
+)
 
+_ABSENT = (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName)
 MAX_TTL_SECONDS = 1e10
 """Longer TTLs (over 300 years) are stored as this; PostgreSQL intervals are finite."""
 WRITE_LOG_RETENTION_SECONDS = 600.0
@@ -45,7 +57,7 @@ WRITE_LOG_RETENTION_SECONDS = 600.0
 
 
 async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
-    set_json_loads(decode_jsonb, conn)
+    set_json_loads(decode_value, conn)
 
 
 def _json_array(items: list[Any]) -> str:
@@ -83,6 +95,7 @@ class PostgresMemory(MemoryBackend):
         self._commits = GroupCommit(self._write_batch)
         self._listener: ChangeListener | None = None
         self._lifecycle = asyncio.Lock()
+        self._creating = asyncio.Lock()
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "not connected"
@@ -96,21 +109,46 @@ class PostgresMemory(MemoryBackend):
     # -- lifecycle ---------------------------------------------------------
 
     async def connect(self) -> None:
-        """Reach the server, create or migrate the schema, open the pool; idempotent."""
+        """Reach the server, migrate the schema if it exists and is older, open the pool; idempotent.
+
+        A schema that does not exist yet is left alone: the first write (or `prepare()`) creates it.
+        """
         async with self._lifecycle:
             if self.connected:
                 return
             conn = await self._conns.connect_direct()
+            error: StorageError | None = None
             try:
                 self.server_version = conn.info.parameter_status("server_version")
-                self.schema_version = await migrate(
-                    conn, self.schema, lock_timeout=max(60.0, self.config.connection_timeout)
-                )
+                if await applied_version(conn, self.schema) is not None:
+                    self.schema_version = await self._migrate(conn)
             except psycopg.Error as exc:
-                raise self._conns.rejected(exc, f"prepare schema {self.schema!r}") from None
+                error = self._conns.rejected(exc, f"prepare schema {self.schema!r}")
             finally:
                 await conn.close()
+            if error is not None:
+                raise error
             await self._conns.open_pool()
+
+    async def prepare(self) -> None:
+        """Create (or migrate) the schema now, as the first write would; needs CREATE rights if it is absent."""
+        self._require_connected()
+        async with self._creating:  # concurrent first writes create it once
+            if self.schema_version is not None:
+                return
+            conn = await self._conns.connect_direct()
+            error: StorageError | None = None
+            try:
+                self.schema_version = await self._migrate(conn)
+            except psycopg.Error as exc:
+                error = self._conns.rejected(exc, f"create schema {self.schema!r}")
+            finally:
+                await conn.close()
+            if error is not None:
+                raise error
+
+    async def _migrate(self, conn: psycopg.AsyncConnection[Any]) -> int:
+        return await migrate(conn, self.schema, lock_timeout=max(60.0, self.config.connection_timeout))
 
     async def disconnect(self) -> None:
         """Finish queued writes, stop watching, close every connection; idempotent."""
@@ -122,18 +160,23 @@ class PostgresMemory(MemoryBackend):
             await self._conns.close()
 
     async def health(self) -> dict[str, Any]:
-        """Server and schema versions, pool figures and key count, for `aqe config --check`."""
+        """Server and schema versions, pool figures and key count, for `aqe config --check`.
+
+        `schema_version` is None while the schema does not exist yet (the first write creates it).
+        """
         self._require_connected()
 
         async def probe(conn: psycopg.AsyncConnection[Any], retrying: bool) -> tuple[int | None, int]:
             version = await applied_version(conn, self.schema)
+            if version is None:
+                return None, 0
             cur = await conn.execute(self._queries["partition_counts"])
             return version, sum(count for _, count in await cur.fetchall())
 
         version, total = await self._conns.run(probe, what="check its health")
         return {
             "backend": self.backend_name,
-            "ok": version == latest_version(),
+            "ok": version in (None, latest_version()),
             "server": self._conns.target,
             "server_version": self.server_version,
             "schema": self.schema,
@@ -152,17 +195,35 @@ class PostgresMemory(MemoryBackend):
 
     # -- running statements ------------------------------------------------
 
-    async def _read(self, name: str, params: dict[str, Any], what: str) -> list[tuple[Any, ...]]:
+    def _absent(self, exc: psycopg.Error) -> bool:
+        """True if `exc` says the schema or its tables do not exist and this backend has not created them."""
+        return self.schema_version is None and isinstance(exc, _ABSENT)
+
+    async def _read(
+        self, name: str, params: dict[str, Any], what: str, absent: list[tuple[Any, ...]] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Rows of a read; `absent` (default: none) while the schema does not exist yet."""
         query = self._queries[name]
 
         async def attempt(conn: psycopg.AsyncConnection[Any], retrying: bool) -> list[tuple[Any, ...]]:
-            cur = await conn.execute(query, params)
+            try:
+                cur = await conn.execute(query, params)
+            except psycopg.Error as exc:
+                if not self._absent(exc):
+                    raise
+                return [] if absent is None else absent
             return await cur.fetchall()
 
         return await self._conns.run(attempt, what=what)
 
-    async def _write(self, name: str, params: dict[str, Any], what: str) -> Any:
-        """Run a logged write; returns its logged result (None if it wrote nothing)."""
+    async def _write(self, name: str, params: dict[str, Any], what: str, *, creates: bool = True) -> Any:
+        """Run a logged write; returns its logged result (None if it wrote nothing).
+
+        A write that `creates` rows creates the schema first if needed; one that only removes
+        rows (delete, clear) does nothing where the schema does not exist, and returns None.
+        """
+        if creates and self.schema_version is None:
+            await self.prepare()
         query, lookup = self._queries[name], self._queries["write_result"]
         token = params["token"] = new_write_token()
 
@@ -179,6 +240,10 @@ class PostgresMemory(MemoryBackend):
                 if not retrying or (row := await logged(conn)) is None:
                     raise
                 return row[0]  # the first attempt committed while this one waited for it
+            except psycopg.Error as exc:
+                if creates or not self._absent(exc):
+                    raise
+                return None
             row = await cur.fetchone()
             return None if row is None else row[0]
 
@@ -225,10 +290,10 @@ class PostgresMemory(MemoryBackend):
         return {key: found[key] for key in keys if key in found}
 
     async def _delete(self, key: str) -> bool:
-        return bool(await self._write("delete", {"key": key}, "delete a key"))
+        return bool(await self._write("delete", {"key": key}, "delete a key", creates=False))
 
     async def _exists(self, key: str) -> bool:
-        rows = await self._read("exists", {"key": key}, "check a key")
+        rows = await self._read("exists", {"key": key}, "check a key", absent=[(False,)])
         return bool(rows[0][0])
 
     async def _search(self, pattern: str) -> dict[str, Any]:
@@ -239,7 +304,8 @@ class PostgresMemory(MemoryBackend):
         return [key for (key,) in rows]
 
     async def _clear_partition(self, partition: str) -> int:
-        return int(await self._write("clear_partition", {"partition": partition}, "clear a partition"))
+        cleared = await self._write("clear_partition", {"partition": partition}, "clear a partition", creates=False)
+        return int(cleared or 0)
 
     async def _partition_counts(self) -> dict[str, int]:
         return dict(await self._read("partition_counts", {}, "count keys"))
@@ -248,7 +314,12 @@ class PostgresMemory(MemoryBackend):
         cleanup, prune = self._queries["cleanup_expired"], self._queries["prune_write_log"]
 
         async def sweep(conn: psycopg.AsyncConnection[Any], retrying: bool) -> int:
-            cur = await conn.execute(cleanup)
+            try:
+                cur = await conn.execute(cleanup)
+            except psycopg.Error as exc:
+                if not self._absent(exc):
+                    raise
+                return 0
             await conn.execute(prune, {"keep": WRITE_LOG_RETENTION_SECONDS})
             return cur.rowcount
 
@@ -276,7 +347,12 @@ class PostgresMemory(MemoryBackend):
 
     async def _start_watching(self) -> None:
         self._require_connected()
-        listener = ChangeListener(self._conns.connect_direct, channel_name(self.schema), self._publish)
+        listener = ChangeListener(
+            self._conns.connect_direct,
+            channel_name(self.schema),
+            self._publish,
+            watch_lock=watch_lock_key(self.schema),
+        )
         await listener.start()
         self._listener = listener
 

@@ -63,7 +63,16 @@ def channel_name(schema: str) -> str:
 
 def lock_key(schema: str) -> int:
     """The advisory lock (a signed 64-bit key) that serialises migrations of `schema`."""
-    digest = hashlib.blake2b(f"lionagi_qe.migrations:{schema}".encode(), digest_size=8).digest()
+    return _advisory_key(f"lionagi_qe.migrations:{schema}")
+
+
+def watch_lock_key(schema: str) -> int:
+    """The advisory lock a listener holds (shared) while it watches `schema`; writers notify only then."""
+    return _advisory_key(f"lionagi_qe.watchers:{schema}")
+
+
+def _advisory_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -110,7 +119,8 @@ async def migrate(conn: psycopg.AsyncConnection, schema: str, *, lock_timeout: f
                 if migration.version in applied:
                     continue
                 text = read_sql("migrations", f"{migration.version:03d}_{migration.name}")
-                await conn.execute(render(text, schema, channel=channel_name(schema)))
+                literals = {"channel": channel_name(schema), "watch_lock": str(watch_lock_key(schema))}
+                await conn.execute(render(text, schema, **literals))
                 await conn.execute(queries["record_migration"], {"version": migration.version, "name": migration.name})
     except psycopg.errors.LockNotAvailable:
         raise StorageError(
@@ -120,6 +130,7 @@ async def migrate(conn: psycopg.AsyncConnection, schema: str, *, lock_timeout: f
     except psycopg.errors.InsufficientPrivilege as exc:
         raise StorageError(
             f"the database user may not create or change schema {schema!r} ({exc.diag.message_primary}); "
-            "grant it CREATE on the database, or have an administrator connect once to migrate it"
+            "grant it CREATE on the database, or have an administrator run `aqe config --check` once to create it "
+            "(reading needs no CREATE rights)"
         ) from None
     return latest

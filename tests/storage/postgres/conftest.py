@@ -27,9 +27,10 @@ from lionagi_qe.storage.postgres import PostgresMemory
 
 @pytest.fixture
 async def pg_memory(pg_config: StorageConfig) -> AsyncIterator[PostgresMemory]:
-    """A connected PostgresMemory in this test's schema."""
+    """A connected PostgresMemory in this test's schema, its tables created (as the first write would)."""
     memory = PostgresMemory(pg_config)
     await memory.connect()
+    await memory.prepare()
     try:
         yield memory
     finally:

@@ -94,3 +94,22 @@ async def test_the_listener_reconnects_when_its_connection_is_killed(
         deadline = asyncio.get_running_loop().time() + 30
         while not await delivered():
             assert asyncio.get_running_loop().time() < deadline, "the listener never came back"
+
+
+async def test_changes_are_announced_only_while_someone_watches(
+    pg_memory: PostgresMemory, postgres_url: str
+) -> None:
+    """NOTIFY costs every commit a cluster-wide lock: writes send none unless a listener holds the watch lock."""
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as spy:
+        await spy.execute(f'LISTEN "{channel_name(pg_memory.schema)}"')  # hears without holding the lock
+        await pg_memory.store("aqe/unwatched", 1)
+        await pg_memory.store_many({"aqe/unwatched/a": 1, "aqe/unwatched/b": 2})
+        assert [n async for n in spy.notifies(timeout=0.5)] == []
+        async with pg_memory.watch("aqe/") as changes:
+            await pg_memory.store("aqe/watched", 2)
+            assert await changes.next(timeout=10) == "aqe/watched"
+            heard = [n.payload async for n in spy.notifies(timeout=2, stop_after=1)]
+            assert heard == ['["aqe/watched"]']
+        await asyncio.sleep(0.2)  # the listener's connection is closed: its lock is gone with it
+        await pg_memory.store("aqe/unwatched/again", 3)
+        assert [n async for n in spy.notifies(timeout=0.5)] == []

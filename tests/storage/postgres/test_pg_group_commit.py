@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from helpers.postgres import worker_command, worker_env
+from lionagi_qe.errors import StorageError
 from lionagi_qe.storage.postgres import PostgresMemory
 
 
@@ -105,3 +106,22 @@ def test_kill_9_of_a_writer_loses_no_acknowledged_write(
         _, w, i = key.split("/")
         assert stored.get(key) == {"w": int(w), "i": int(i)}, f"acknowledged {key} was lost"
     assert json.dumps(sorted(stored)) != "[]"
+
+
+async def test_a_batch_that_fails_for_one_value_fails_only_that_one(
+    pg_memory: PostgresMemory, db: psycopg.Connection[Any]
+) -> None:
+    """A value the server refuses (here a CHECK constraint) fails its own store; its batch-mates are retried apart."""
+    db.execute(f"ALTER TABLE \"{pg_memory.schema}\".memory ADD CONSTRAINT no_poison CHECK (key <> 'aqe/poison')")
+    keys = [f"aqe/ok/{i:02d}" for i in range(30)]
+    results = await asyncio.gather(
+        *(pg_memory.store(key, i) for i, key in enumerate(keys[:15])),
+        pg_memory.store("aqe/poison", "x"),
+        *(pg_memory.store(key, i) for i, key in enumerate(keys[15:], start=15)),
+        return_exceptions=True,
+    )
+    assert isinstance(results[15], StorageError)
+    assert "no_poison" in str(results[15])
+    assert results[:15] + results[16:] == [1] * 30
+    assert await pg_memory.retrieve_many(keys) == {key: i for i, key in enumerate(keys)}
+    assert await pg_memory.exists("aqe/poison") is False

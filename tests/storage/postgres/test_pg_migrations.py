@@ -21,13 +21,21 @@ def applied(db: psycopg.Connection[Any], schema: str) -> list[tuple[int, str]]:
     return db.execute(f'SELECT version, name FROM "{schema}".schema_migrations ORDER BY version').fetchall()
 
 
-async def test_connect_creates_schema_and_records_every_migration(
+def schema_exists(db: psycopg.Connection[Any], schema: str) -> bool:
+    row = db.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s", [schema]).fetchone()
+    return bool(row and row[0])
+
+
+async def test_the_first_write_creates_the_schema_and_records_every_migration(
     pg_config: StorageConfig, db: psycopg.Connection[Any]
 ) -> None:
     memory = PostgresMemory(pg_config)
     await memory.connect()
     await memory.connect()  # idempotent
     try:
+        assert memory.schema_version is None
+        assert not schema_exists(db, pg_config.db_schema)  # connecting alone creates nothing
+        assert await memory.store("aqe/k", 1) == 1
         assert memory.schema_version == latest_version()
         assert applied(db, pg_config.db_schema) == [(m.version, m.name) for m in migrations()]
         tables = {
@@ -56,6 +64,7 @@ async def test_ten_processes_connecting_at_once_migrate_once(
 async def test_a_migrated_schema_is_used_without_taking_the_migration_lock(postgres_url: str, pg_schema: str) -> None:
     first = PostgresMemory(production_config(postgres_url, pg_schema))
     await first.connect()
+    await first.prepare()
     await first.disconnect()
     with psycopg.connect(postgres_url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", [lock_key(pg_schema)])
@@ -72,6 +81,7 @@ async def test_a_schema_newer_than_the_code_is_refused_with_advice(
 ) -> None:
     memory = PostgresMemory(pg_config)
     await memory.connect()
+    await memory.prepare()
     await memory.disconnect()
     db.execute(f'INSERT INTO "{pg_config.db_schema}".schema_migrations (version, name) VALUES (999, %s)', ["future"])
     with pytest.raises(StorageError, match="upgrade lionagi-qe-fleet"):
@@ -106,3 +116,27 @@ def test_channel_names_fit_postgres_identifiers() -> None:
     assert len(channel_name(long_a)) <= 63
     assert channel_name(long_a) != channel_name(long_b)
 
+
+
+async def test_a_schema_at_version_1_is_migrated_on_connect_and_keeps_its_values(
+    pg_config: StorageConfig, db: psycopg.Connection[Any]
+) -> None:
+    """Version 2 keeps values as the JSON text written; a version-1 schema (jsonb values) is converted in place."""
+    memory = PostgresMemory(pg_config)
+    await memory.connect()
+    await memory.store("aqe/old", {"b": 1, "a": [1.5, "x"]})
+    await memory.disconnect()
+    schema = pg_config.db_schema
+    db.execute(f'ALTER TABLE "{schema}".memory ALTER COLUMN value TYPE jsonb USING value::jsonb')
+    db.execute(f'DELETE FROM "{schema}".schema_migrations WHERE version > 1')
+
+    memory = PostgresMemory(pg_config)
+    await memory.connect()
+    try:
+        assert memory.schema_version == latest_version()
+        assert await memory.retrieve("aqe/old") == {"a": [1.5, "x"], "b": 1}  # jsonb had sorted the keys
+        assert await memory.store("aqe/new", {"b": 1, "a": 2}) == 1
+        assert list(await memory.retrieve("aqe/new")) == ["b", "a"]
+    finally:
+        await memory.disconnect()
+    assert applied(db, schema) == [(m.version, m.name) for m in migrations()]

@@ -80,7 +80,7 @@ SELECT result FROM {schema}.write_log WHERE token = %(token)s
 -- One value; the outcome is its new version.
 WITH outcome AS (
     INSERT INTO {schema}.memory AS m (key, value, version, partition, expires_at)
-    VALUES (%(key)s, %(value)s::jsonb, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
+    VALUES (%(key)s, %(value)s::json, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
     {overwrite}
     RETURNING to_jsonb(m.version) AS result
 ), {log_outcome}
@@ -93,7 +93,7 @@ WITH written AS (
     SELECT k, v, 1, p, now() + make_interval(secs => t::float8)
     FROM ROWS FROM (
         json_array_elements_text(%(keys)s::json),
-        jsonb_array_elements(%(values)s::jsonb),
+        json_array_elements(%(values)s::json),
         json_array_elements_text(%(partitions)s::json),
         json_array_elements_text(%(ttls)s::json)
     ) AS u (k, v, p, t)
@@ -108,7 +108,7 @@ WITH written AS (
 WITH written AS (
     INSERT INTO {schema}.memory AS m (key, value, version, partition, expires_at)
     SELECT k, v, 1, %(partition)s, now() + make_interval(secs => %(ttl)s)
-    FROM ROWS FROM (json_array_elements_text(%(keys)s::json), jsonb_array_elements(%(values)s::jsonb)) AS u (k, v)
+    FROM ROWS FROM (json_array_elements_text(%(keys)s::json), json_array_elements(%(values)s::json)) AS u (k, v)
     {overwrite}
     RETURNING 1
 ), outcome AS (
@@ -119,7 +119,7 @@ WITH written AS (
 -- Only if the key is absent or expired; the outcome is version 1, or no row if the key is live.
 WITH outcome AS (
     INSERT INTO {schema}.memory AS m (key, value, version, partition, expires_at)
-    VALUES (%(key)s, %(value)s::jsonb, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
+    VALUES (%(key)s, %(value)s::json, 1, %(partition)s, now() + make_interval(secs => %(ttl)s))
     {overwrite}
     WHERE m.expires_at <= now()
     RETURNING to_jsonb(m.version) AS result
@@ -129,7 +129,7 @@ WITH outcome AS (
 -- Only if the live key is at the expected version; the outcome is the new version, or no row.
 WITH outcome AS (
     UPDATE {schema}.memory AS m SET
-        value = %(value)s::jsonb,
+        value = %(value)s::json,
         version = m.version + 1,
         partition = %(partition)s,
         expires_at = now() + make_interval(secs => %(ttl)s),
@@ -171,7 +171,10 @@ DELETE FROM {schema}.write_log WHERE written_at < now() - make_interval(secs => 
 -- Migrations (see storage/migrations/) -----------------------------------------
 
 -- name: migration_lock
-SELECT set_config('lock_timeout', %(lock_timeout)s, true), pg_advisory_xact_lock(%(lock)s)
+-- For this transaction only: no statement_timeout (a migration may rewrite a large table), and the
+-- given lock_timeout for the lock below and the table locks of the migration.
+SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', %(lock_timeout)s, true),
+    pg_advisory_xact_lock(%(lock)s)
 
 -- name: create_schema
 CREATE SCHEMA IF NOT EXISTS {schema}
