@@ -144,7 +144,27 @@ def test_production_shows_settings_without_the_password(env: pytest.MonkeyPatch)
         "max_connections": 25,
         "connection_timeout": 30.0,
         "pool_recycle": 3600.0,
+        "pooler": "none",
+        "direct_url": None,
     }
+
+
+def test_pooler_and_direct_url_are_shown_without_the_password(env: pytest.MonkeyPatch) -> None:
+    env.setenv("AQE_STORAGE_MODE", "production")
+    env.setenv("DATABASE_URL", PROD_URL)
+    env.setenv("AQE_DB_POOLER", "Transaction")
+    env.setenv("AQE_DB_DIRECT_URL", PROD_URL.replace(":6543/", ":5432/"))
+    result = aqe_config()
+    assert result.exit_code == 0, result.stderr
+    assert "AQE_DB_DIRECT_URL: postgresql://qe_agent:***@db.internal:5432/lionagi_qe_learning" in result.stdout
+    assert "AQE_DB_POOLER: transaction" in result.stdout
+    assert "through a transaction pooler" in result.stdout
+    assert_no_password(result)
+    settings = json.loads(aqe_config("--json").stdout)["settings"]
+    assert (settings["pooler"], settings["direct_url"]) == (
+        "transaction",
+        "postgresql://qe_agent:***@db.internal:5432/lionagi_qe_learning",
+    )
 
 
 def test_pool_variables_minimum_plus_overflow(env: pytest.MonkeyPatch) -> None:
@@ -167,6 +187,8 @@ def test_pool_variables_minimum_plus_overflow(env: pytest.MonkeyPatch) -> None:
         "max_connections": 50,
         "connection_timeout": 60.0,
         "pool_recycle": 1800.0,
+        "pooler": "none",
+        "direct_url": None,
     }
 
 

@@ -17,6 +17,14 @@ Connections come from a psycopg_pool `AsyncConnectionPool`, through a
 pg_hold_aside). Retries and reconnections are logged on
 `lionagi_qe.storage.pg_connections`, naming the server as host:port/database
 and never the password.
+
+Behind a transaction pooler (`StorageConfig.pooler == "transaction"`) no
+server-side prepared statements are made (`prepare_threshold=None`): the next
+transaction may run on another server connection. If a pooler nobody
+configured reveals itself (SQLSTATE 42P05 or 26000), prepared statements are
+switched off for good, with one warning, and the call is made again.
+`connect_direct()` reaches `config.session_url` (AQE_DB_DIRECT_URL, else
+DATABASE_URL): migrations and LISTEN need one server session.
 """
 
 from __future__ import annotations
@@ -33,7 +41,8 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
-from lionagi_qe.config import StorageConfig
+from lionagi_qe.config import PoolerMode, StorageConfig
+from lionagi_qe.config.storage_config import url_location
 from lionagi_qe.errors import ConfigurationError, PoolExhaustedError, StorageConnectionError, StorageError
 from lionagi_qe.storage.pg_hold_aside import HOLD_MAX_SECONDS, HoldAside
 
@@ -45,6 +54,8 @@ Configure = Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]
 
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin shutdown, crash shutdown, starting up
 _RETRY_PAUSE = 0.05
+_PREPARED_STATEMENT_ERRORS = (psycopg.errors.DuplicatePreparedStatement, psycopg.errors.InvalidSqlStatementName)
+_TOO_MANY = re.compile(r"too many clients|too many connections|connection slots are reserved")
 
 
 def connection_lost(exc: psycopg.OperationalError) -> bool:
@@ -70,6 +81,12 @@ class PgConnections:
         self.target = config.location
         self._secret = self._password(self.url)
         self._kwargs = _connection_kwargs(self.url, config)
+        session_url = config.session_url
+        self.direct_url = self.url if session_url is None else session_url.get_secret_value()
+        self.direct_target = url_location(self.direct_url)
+        self._direct_secret = self._password(self.direct_url)
+        self._direct_kwargs = _connection_kwargs(self.direct_url, config)
+        self.prepared_statements = config.pooler is not PoolerMode.TRANSACTION
         self._configure = configure
         self.pool: AsyncConnectionPool[Any] | None = None
         self._held: HoldAside | None = None
@@ -84,18 +101,27 @@ class PgConnections:
     # -- opening and closing -----------------------------------------------
 
     async def connect_direct(self) -> psycopg.AsyncConnection[Any]:
-        """A connection outside the pool (autocommit), or a `StorageConnectionError` within the timeout."""
+        """A connection to the direct URL outside the pool (autocommit), or a `StorageConnectionError`."""
         try:
             conn = await asyncio.wait_for(
-                psycopg.AsyncConnection.connect(self.url, **self._kwargs),
+                psycopg.AsyncConnection.connect(self.direct_url, **self._direct_kwargs),
                 self.timeout,
             )
         except asyncio.TimeoutError:
             raise self._unreachable("no answer") from None
         except psycopg.Error as exc:
-            raise self._unreachable(self.reason(exc)) from None
+            reason = self.reason(exc)
+            if _TOO_MANY.search(reason):
+                raise self.over_budget(reason) from None
+            raise self._unreachable(reason) from None
         await self._configure(conn)
         return conn
+
+    async def _setup(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Configure a new pooled connection, without prepared statements if they are off."""
+        if not self.prepared_statements:
+            conn.prepare_threshold = None
+        await self._configure(conn)
 
     async def open_pool(self) -> None:
         """Open the pool and wait for its `min_connections`."""
@@ -108,7 +134,7 @@ class PgConnections:
             timeout=config.connection_timeout,
             max_lifetime=config.pool_recycle,
             check=AsyncConnectionPool.check_connection,
-            configure=self._configure,
+            configure=self._setup,
             kwargs=self._kwargs,
             name=f"aqe:{config.db_schema}",
         )
@@ -159,18 +185,26 @@ class PgConnections:
         """Run `op(conn, retrying)`, again on a new connection if this one is lost (see module doc)."""
         attempts = 0
         deadline = 0.0
+        replaying = False
         while True:
             held = self._held
             if held is None:
                 raise not_connected()
             try:
                 conn = await self._getconn(held, deadline if attempts else None)
+                if not self.prepared_statements:
+                    conn.prepare_threshold = None
                 try:
-                    result = await op(conn, attempts > 0)
+                    result = await op(conn, attempts > 0 or replaying)
                 finally:
                     await held.putconn(conn)
             except PoolTimeout:
                 raise self._no_connection(what, attempts > 0) from None
+            except _PREPARED_STATEMENT_ERRORS as exc:
+                if not self.prepared_statements:
+                    raise self.rejected(exc, what) from None
+                self._stop_preparing(exc)
+                replaying = True
             except psycopg.OperationalError as exc:
                 if not connection_lost(exc):
                     raise self.rejected(exc, what) from None
@@ -204,6 +238,17 @@ class PgConnections:
                     )
                 return result
 
+    def _stop_preparing(self, exc: psycopg.Error) -> None:
+        self.prepared_statements = False
+        log.warning(
+            "PostgreSQL at %s lost a prepared statement (%s [SQLSTATE %s]): a transaction pooler such as "
+            "PgBouncer stands in front of it; no longer preparing statements. Set AQE_DB_POOLER=transaction "
+            "to start that way",
+            self.target,
+            self.reason(exc),
+            exc.sqlstate,
+        )
+
     @staticmethod
     async def _getconn(held: HoldAside, deadline: float | None) -> psycopg.AsyncConnection[Any]:
         timeout = None if deadline is None else max(0.001, deadline - monotonic())
@@ -218,8 +263,9 @@ class PgConnections:
         """A one-line cause from a driver error, with any password masked."""
         text = re.sub(r"\s+", " ", str(exc)).strip() or type(exc).__name__
         text = text.removeprefix("connection failed: ")
-        if self._secret:
-            text = text.replace(self._secret, "***")
+        for secret in (self._secret, self._direct_secret):
+            if secret:
+                text = text.replace(secret, "***")
         return text[:300]
 
     def rejected(self, exc: psycopg.Error, what: str) -> StorageError:
@@ -230,9 +276,21 @@ class PgConnections:
         cause = diag.message_primary or self.reason(exc)
         return StorageError(f"PostgreSQL at {self.target} refused to {what}: {cause}{hint}{state}")
 
+    def over_budget(self, reason: str) -> StorageConnectionError:
+        """The error for a server out of connections (SQLSTATE 53300), naming the numbers to change."""
+        config = self.config
+        return StorageConnectionError(
+            f"PostgreSQL at {self.direct_target} has no connection left for this process ({reason}); every "
+            f"process may open up to {config.max_connections} (DB_POOL_SIZE + DB_POOL_MAX_OVERFLOW), and "
+            "processes x that must fit in the server's max_connections minus its reserved ones: run fewer "
+            "processes, lower DB_POOL_SIZE / DB_POOL_MAX_OVERFLOW, raise max_connections, or put a transaction "
+            "pooler such as PgBouncer in front (DATABASE_URL at the pooler, AQE_DB_POOLER=transaction, "
+            "AQE_DB_DIRECT_URL at the server); `aqe config --check` shows the budget"
+        )
+
     def _unreachable(self, reason: str) -> StorageConnectionError:
         return StorageConnectionError(
-            f"cannot connect to PostgreSQL at {self.target} within {self.timeout:g}s; check that the server is "
+            f"cannot connect to PostgreSQL at {self.direct_target} within {self.timeout:g}s; check that the server is "
             "running and reachable there, and that DATABASE_URL names the right host, port, user and database "
             f"(DB_CONNECTION_TIMEOUT sets how long to wait). The driver said: {reason}"
         )
@@ -252,8 +310,11 @@ class PgConnections:
 
 
 def _connection_kwargs(url: str, config: StorageConfig) -> dict[str, Any]:
-    """Autocommit, libpq's connect timeout, and an application_name naming the schema (unless the URL sets one)."""
+    """Autocommit, libpq's connect timeout, an application_name naming the schema (unless the URL sets one),
+    and no prepared statements behind a transaction pooler."""
     kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": max(2, math.ceil(config.connection_timeout))}
+    if config.pooler is PoolerMode.TRANSACTION:
+        kwargs["prepare_threshold"] = None
     try:
         named = "application_name" in conninfo_to_dict(url)
     except psycopg.ProgrammingError:
