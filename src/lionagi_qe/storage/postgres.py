@@ -133,7 +133,8 @@ class PostgresMemory(MemoryBackend):
             return version, total, tuple(await cur.fetchone() or ())
 
         version, total, (max_connections, in_use, reserved) = await self._conns.run(probe, what="check its health")
-        report = {
+        budget = self._budget(max_connections, in_use, reserved)
+        report: dict[str, Any] = {
             "backend": self.backend_name,
             "ok": version == latest_version(),
             "server": self._conns.target,
@@ -141,13 +142,13 @@ class PostgresMemory(MemoryBackend):
             "schema": self.schema,
             "schema_version": version,
             "pool": self.pool_stats(),
-            "connections": self._budget(max_connections, in_use, reserved),
+            "connections": budget,
             "total_keys": total,
         }
-        if report["connections"]["fits"] is False:
+        if budget["fits"] is False:
             report["warning"] = (
                 f"this process's pool may grow to {self.config.max_connections} connections but the server has "
-                f"{report['connections']['free']} left: lower DB_POOL_SIZE / DB_POOL_MAX_OVERFLOW, run fewer "
+                f"{budget['free']} left: lower DB_POOL_SIZE / DB_POOL_MAX_OVERFLOW, run fewer "
                 "processes, raise max_connections, or put a transaction pooler in front (docs/postgres.md, Sizing)"
             )
         return report
