@@ -201,10 +201,11 @@ class PgConnections:
             except PoolTimeout:
                 raise self._no_connection(what, attempts > 0) from None
             except _PREPARED_STATEMENT_ERRORS as exc:
-                if not self.prepared_statements:
+                if replaying:
                     raise self.rejected(exc, what) from None
-                self._stop_preparing(exc)
-                replaying = True
+                if self.prepared_statements:
+                    self._stop_preparing(exc)
+                replaying = True  # once per call: calls in flight when preparing stopped fail the same way
             except psycopg.OperationalError as exc:
                 if not connection_lost(exc):
                     raise self.rejected(exc, what) from None
