@@ -30,7 +30,7 @@ import pytest
 
 from helpers.embedded_postgres import import_pgserver
 from helpers.pgbouncer import PACKAGE as PGBOUNCER_PACKAGE
-from helpers.pgbouncer import PgBouncer, find_binary
+from helpers.pgbouncer import PgBouncer, config_through, find_binary
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.storage import MemoryBackend, SessionMemory
@@ -70,15 +70,6 @@ def pg_config(postgres_url: str, pg_schema: str) -> StorageConfig:
     """Production settings on the test server, in this test's own schema."""
     return StorageConfig.for_production(
         postgres_url, min_connections=1, max_connections=10, connection_timeout=10, db_schema=pg_schema
-    )
-
-
-def pgbouncer_config(bouncer: PgBouncer, direct: StorageConfig) -> StorageConfig:
-    """`direct`'s settings with DATABASE_URL at `bouncer` (its pooler mode) and the direct URL at the server."""
-    assert direct.database_url is not None
-    settings = direct.model_dump(exclude={"mode", "database_url", "embedded_data", "pooler", "direct_url"})
-    return StorageConfig.for_production(
-        bouncer.url, **settings, pooler=bouncer.mode, direct_url=direct.database_url.get_secret_value()
     )
 
 
@@ -143,7 +134,7 @@ async def memory(request: pytest.FixtureRequest) -> AsyncIterator[MemoryBackend]
 
         mode = request.param.removeprefix("pgbouncer-")
         bouncer: PgBouncer = request.getfixturevalue(f"pgbouncer_{mode}")
-        backend = PostgresMemory(pgbouncer_config(bouncer, request.getfixturevalue("pg_config")))
+        backend = PostgresMemory(config_through(bouncer, request.getfixturevalue("pg_config")))
     else:
         from lionagi_qe.storage.postgres import PostgresMemory
 

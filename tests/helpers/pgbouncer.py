@@ -2,16 +2,19 @@
 
     with PgBouncer(upstream_url, "transaction") as bouncer:
         bouncer.url         # the upstream URL with host and port at PgBouncer (127.0.0.1, a free port)
+        config = config_through(bouncer, StorageConfig.for_production(upstream_url))  # pooler and direct URL set
 
 PgBouncer comes from the Debian package `pgbouncer` (`find_binary()` is None
 without it). It runs in a temporary folder with trust authentication, listens
 on loopback only, and is stopped (and the folder removed) on exit. It refuses
-to run as root, so under root it switches to the `postgres` user (`-u`).
+to run as root, so under root it switches (`-u`) to the `postgres` user, or to
+the owner of the upstream's socket folder (the embedded test server's).
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -22,6 +25,8 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
+
+from lionagi_qe.config import StorageConfig
 
 PACKAGE = "pgbouncer"
 """The Debian/Ubuntu package with the binary: `apt-get install -y pgbouncer`."""
@@ -69,12 +74,14 @@ class PgBouncer:
         """Write the configuration, start PgBouncer and wait until it accepts connections."""
         upstream = conninfo_to_dict(self.upstream_url)
         user = str(upstream.get("user") or _RUN_AS)
+        host = str(upstream.get("host") or "127.0.0.1")
+        run_as = pwd.getpwuid(os.stat(host).st_uid).pw_name if host.startswith("/") else _RUN_AS
         self._folder = folder = Path(tempfile.mkdtemp(prefix=f"aqe-pgbouncer-{self.mode}-"))
         self.port = free_port()
         (folder / "userlist.txt").write_text(f'"{user}" ""\n')
         (folder / "pgbouncer.ini").write_text(
             "[databases]\n"
-            f"* = host={upstream.get('host') or '127.0.0.1'} port={upstream.get('port') or 5432}\n"
+            f"* = host={host} port={upstream.get('port') or 5432}\n"
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {folder / 'userlist.txt'}\n"
@@ -83,10 +90,10 @@ class PgBouncer:
         )
         command = [self.binary, str(folder / "pgbouncer.ini")]
         if os.geteuid() == 0:
-            shutil.chown(folder, _RUN_AS)
+            shutil.chown(folder, run_as)
             for path in folder.iterdir():
-                shutil.chown(path, _RUN_AS)
-            command[1:1] = ["-u", _RUN_AS]
+                shutil.chown(path, run_as)
+            command[1:1] = ["-u", run_as]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         parts = urlsplit(self.upstream_url)
         self.url = parts._replace(netloc=f"{user}@127.0.0.1:{self.port}", query="").geturl()
@@ -123,3 +130,13 @@ class PgBouncer:
         folder, self._folder = self._folder, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def config_through(bouncer: PgBouncer, direct: StorageConfig) -> StorageConfig:
+    """`direct`'s settings with DATABASE_URL at `bouncer` (its pool mode) and AQE_DB_DIRECT_URL at the server."""
+    assert direct.database_url is not None
+    urls = {"mode", "database_url", "embedded_data", "pooler", "direct_url"}
+    settings = direct.model_dump(exclude=urls)
+    return StorageConfig.for_production(
+        bouncer.url, **settings, pooler=bouncer.mode, direct_url=direct.database_url.get_secret_value()
+    )
