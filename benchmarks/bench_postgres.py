@@ -14,14 +14,19 @@ is reported. Ratios are throughputs (backend / floor); targets:
     8 concurrent writers               >= 3x  8 raw writers committing one statement per write
     store_many(1000)                   >= 30x 1000 single stores (per value)
 
-Runs in a throwaway schema, dropped at the end; takes well under two minutes.
+The same workload runs, in the same alternation, on two more backends: the
+direct one without server-side prepared statements (what AQE_DB_POOLER=transaction
+costs on a direct connection), and one through PgBouncer in transaction mode
+(Debian package `pgbouncer`, started here on a free loopback port in front of
+the server, as the tests start it; `--no-pgbouncer` leaves it out).
+
+Runs in a throwaway schema, dropped at the end; takes about two minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import json
 import os
 import statistics
@@ -29,16 +34,21 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import orjson
 import psycopg
 from psycopg.types.json import set_json_loads
 
-from lionagi_qe.config import StorageConfig
+from lionagi_qe.config import PoolerMode, StorageConfig
 from lionagi_qe.storage.codec import decode_jsonb
 from lionagi_qe.storage.pg_sql import Queries
 from lionagi_qe.storage.postgres import PostgresMemory, new_write_token
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers.pgbouncer import PgBouncer, config_through, find_binary
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 WRITERS = 8
@@ -92,20 +102,20 @@ class RawDriver:
         return None if row is None else row[0]
 
 
-class Pair:
-    """Time spent and operations done by the backend and by the floor, measured in alternation."""
+class Sides:
+    """Time spent and operations done by each backend and by the floor (the last side), measured in alternation."""
 
-    def __init__(self) -> None:
-        self.seconds = [0.0, 0.0]
-        self.ops = [0, 0]
+    def __init__(self, count: int) -> None:
+        self.seconds = [0.0] * count
+        self.ops = [0] * count
 
     async def run(self, side: int, work: Callable[[], Awaitable[int]]) -> None:
         started = time.perf_counter()
         self.ops[side] += await work()
         self.seconds[side] += time.perf_counter() - started
 
-    def rates(self) -> tuple[float, float]:
-        return self.ops[0] / self.seconds[0], self.ops[1] / self.seconds[1]
+    def rates(self) -> tuple[float, ...]:
+        return tuple(ops / seconds for ops, seconds in zip(self.ops, self.seconds, strict=True))
 
 
 def sequence(op: Callable[[str], Awaitable[Any]], keys: list[str], writers: int = 1) -> Callable[[], Awaitable[int]]:
@@ -122,66 +132,97 @@ def sequence(op: Callable[[str], Awaitable[Any]], keys: list[str], writers: int 
     return work
 
 
-async def measure_round(memory: PostgresMemory, raw: RawDriver, r: int, chunks: int) -> dict[str, tuple[float, float]]:
-    """One round: each measurement alternates backend and floor chunk by chunk; {name: (ops/s, floor ops/s)}."""
-    pairs = {name: Pair() for name in TARGETS}
+def workloads(memory: PostgresMemory, tag: str) -> dict[str, Callable[[], Awaitable[int]]]:
+    """Each measurement's work on `memory`; `tag` keeps the keys written apart (the same keys are re-read)."""
 
-    async def store_many(batch: dict[str, Any]) -> int:
-        return await memory.store_many(batch)
+    async def store_many() -> int:
+        return await memory.store_many({f"m/{tag}/{i:04d}": VALUE for i in range(1000)})
 
+    return {
+        "single store": sequence(lambda k: memory.store(k, VALUE), [f"s/{i}" for i in range(100)]),
+        "single retrieve": sequence(memory.retrieve, [f"r/{i % 100}" for i in range(300)]),
+        "8 concurrent writers": sequence(
+            lambda k: memory.store(k, VALUE), [f"c/{tag}/{i}" for i in range(200)], WRITERS
+        ),
+        "store_many(1000)": store_many,
+    }
+
+
+def floors(memory: PostgresMemory, raw: RawDriver, tag: str) -> dict[str, Callable[[], Awaitable[int]]]:
+    """Each measurement's floor: the raw driver, and for store_many the backend's own single stores."""
+    return {
+        "single store": sequence(lambda k: raw.store(k, VALUE), [f"s/{i}" for i in range(100)]),
+        "single retrieve": sequence(raw.retrieve, [f"r/{i % 100}" for i in range(300)]),
+        "8 concurrent writers": sequence(raw.store_on_own_connection, [f"rc/{tag}/{i}" for i in range(200)], WRITERS),
+        "store_many(1000)": sequence(lambda k: memory.store(k, VALUE), [f"one/{tag}/{i}" for i in range(100)]),
+    }
+
+
+async def measure_round(
+    memories: dict[str, PostgresMemory], raw: RawDriver, r: int, chunks: int
+) -> dict[str, tuple[float, ...]]:
+    """One round: each measurement rotates the backends and the floor chunk by chunk; {name: (ops/s..., floor)}."""
+    count = len(memories) + 1
+    found = {name: Sides(count) for name in TARGETS}
+    direct = next(iter(memories.values()))
     for c in range(chunks):
-        first, second = (0, 1) if c % 2 == 0 else (1, 0)
-        work = {
-            "single store": (
-                sequence(lambda k: memory.store(k, VALUE), [f"s/{i}" for i in range(100)]),
-                sequence(lambda k: raw.store(k, VALUE), [f"s/{i}" for i in range(100)]),
-            ),
-            "single retrieve": (
-                sequence(memory.retrieve, [f"r/{i % 100}" for i in range(300)]),
-                sequence(raw.retrieve, [f"r/{i % 100}" for i in range(300)]),
-            ),
-            "8 concurrent writers": (
-                sequence(lambda k: memory.store(k, VALUE), [f"c/{r}/{c}/{i}" for i in range(200)], WRITERS),
-                sequence(raw.store_on_own_connection, [f"rc/{r}/{c}/{i}" for i in range(200)], WRITERS),
-            ),
-            "store_many(1000)": (
-                functools.partial(store_many, {f"m/{r}/{c}/{i:04d}": VALUE for i in range(1000)}),
-                sequence(lambda k: memory.store(k, VALUE), [f"one/{r}/{c}/{i}" for i in range(100)]),
-            ),
-        }
-        for name, sides in work.items():
-            await pairs[name].run(first, sides[first])
-            await pairs[name].run(second, sides[second])
-    return {name: pair.rates() for name, pair in pairs.items()}
+        work = [workloads(memory, f"{r}/{c}/{v}") for v, memory in enumerate(memories.values())]
+        work.append(floors(direct, raw, f"{r}/{c}"))
+        order = [(c + i) % count for i in range(count)]
+        for name in TARGETS:
+            for side in order:
+                await found[name].run(side, work[side][name])
+    return {name: sides.rates() for name, sides in found.items()}
 
 
-async def run(url: str, rounds: int, chunks: int) -> dict[str, dict[str, float]]:
+COLUMNS = {"direct": "ours_ops_per_s", "unprepared": "unprepared_ops_per_s", "pgbouncer": "pgbouncer_ops_per_s"}
+"""The backends measured, in order, and their figure's name in the results."""
+
+
+async def run(url: str, rounds: int, chunks: int, bouncer: PgBouncer | None) -> dict[str, dict[str, float]]:
     schema = f"aqe_bench_{uuid.uuid4().hex[:10]}"
     config = StorageConfig.for_production(url, min_connections=2, max_connections=12, db_schema=schema)
-    memory = PostgresMemory(config)
-    await memory.connect()
+    configs = {"direct": config, "unprepared": config.model_copy(update={"pooler": PoolerMode.TRANSACTION})}
+    if bouncer is not None:
+        configs["pgbouncer"] = config_through(bouncer, config)
+    memories = {name: PostgresMemory(settings) for name, settings in configs.items()}
+    for memory in memories.values():
+        await memory.connect()
     raw = RawDriver(url, schema)
     await raw.open(WRITERS)
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in TARGETS}
+    samples: dict[str, list[tuple[float, ...]]] = {name: [] for name in TARGETS}
     try:
-        await memory.store_many({f"r/{i}": VALUE for i in range(100)})
+        await memories["direct"].store_many({f"r/{i}": VALUE for i in range(100)})
         for r in range(rounds):
-            for name, pair in (await measure_round(memory, raw, r, chunks)).items():
-                samples[name].append(pair)
+            for name, rates in (await measure_round(memories, raw, r, chunks)).items():
+                samples[name].append(rates)
     finally:
         await raw.close()
-        await memory.disconnect()
+        for memory in memories.values():
+            await memory.disconnect()
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    return {
-        name: {
-            "ours_ops_per_s": statistics.median(o for o, _ in pairs),
-            "floor_ops_per_s": statistics.median(f for _, f in pairs),
-            "ratio": statistics.median(o / f for o, f in pairs),
-            "target": TARGETS[name],
-        }
-        for name, pairs in samples.items()
-    }
+    results = {}
+    for name, rates in samples.items():
+        figures = {COLUMNS[side]: statistics.median(r[i] for r in rates) for i, side in enumerate(memories)}
+        figures["floor_ops_per_s"] = statistics.median(r[-1] for r in rates)
+        figures["ratio"] = statistics.median(r[0] / r[-1] for r in rates)
+        for i, side in enumerate(memories):
+            if i:
+                figures[f"{side}_vs_direct"] = statistics.median(r[i] / r[0] for r in rates)
+        figures["target"] = TARGETS[name]
+        results[name] = figures
+    return results
+
+
+def start_pgbouncer(url: str, wanted: bool, stack: ExitStack) -> PgBouncer | None:
+    """PgBouncer in transaction mode in front of `url`, stopped with `stack`; None if not wanted or installed."""
+    if not wanted:
+        return None
+    if find_binary() is None:
+        print("PgBouncer column left out: pgbouncer is not installed (apt-get install -y pgbouncer)", file=sys.stderr)
+        return None
+    return stack.enter_context(PgBouncer(url, "transaction"))
 
 
 def main() -> int:
@@ -194,21 +235,30 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds; the median round is reported")
     parser.add_argument("--chunks", type=int, default=8, help="alternations of backend and floor per round")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--no-pgbouncer", action="store_true", help="leave out the column through PgBouncer")
     args = parser.parse_args()
     started = time.perf_counter()
-    results = asyncio.run(run(args.url, args.rounds, args.chunks))
+    with ExitStack() as stack:
+        bouncer = start_pgbouncer(args.url, not args.no_pgbouncer, stack)
+        results = asyncio.run(run(args.url, args.rounds, args.chunks, bouncer))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
     print(
         f"PostgresMemory vs raw psycopg, same statements; median of {args.rounds} rounds "
-        f"({time.perf_counter() - started:.0f}s)"
+        f"({time.perf_counter() - started:.0f}s). direct: prepared statements; unprepared: direct, "
+        "AQE_DB_POOLER=transaction; PgBouncer: pool_mode = transaction"
     )
-    print(f"{'measurement':<22} {'backend ops/s':>14} {'floor ops/s':>12} {'ratio':>7} {'target':>7}")
+    print(
+        f"{'measurement':<22} {'direct ops/s':>13} {'unprepared':>11} {'PgBouncer':>10} {'floor ops/s':>12} "
+        f"{'ratio':>7} {'target':>7}"
+    )
     for name, figures in results.items():
         mark = "ok" if figures["ratio"] >= figures["target"] else "BELOW"
+        bounced = figures.get("pgbouncer_ops_per_s")
         print(
-            f"{name:<22} {figures['ours_ops_per_s']:>14,.0f} {figures['floor_ops_per_s']:>12,.0f} "
+            f"{name:<22} {figures['ours_ops_per_s']:>13,.0f} {figures['unprepared_ops_per_s']:>11,.0f} "
+            f"{'n/a' if bounced is None else format(bounced, ',.0f'):>10} {figures['floor_ops_per_s']:>12,.0f} "
             f"{figures['ratio']:>6.2f}x {figures['target']:>6.2f}x {mark}"
         )
     return 0
