@@ -290,9 +290,10 @@ class PgConnections:
         )
 
     def _unreachable(self, reason: str) -> StorageConnectionError:
+        variable = "DATABASE_URL" if self.config.direct_url is None else "AQE_DB_DIRECT_URL"
         return StorageConnectionError(
             f"cannot connect to PostgreSQL at {self.direct_target} within {self.timeout:g}s; check that the server is "
-            "running and reachable there, and that DATABASE_URL names the right host, port, user and database "
+            f"running and reachable there, and that {variable} names the right host, port, user and database "
             f"(DB_CONNECTION_TIMEOUT sets how long to wait). The driver said: {reason}"
         )
 
