@@ -11,6 +11,10 @@ suite runs against every one of them.
 for the whole session (never the user's own folder).
 
 `clean_env`: the storage variables removed, so a test sees only what it sets.
+
+`pgbouncer_transaction`, `pgbouncer_session`: a real PgBouncer in front of
+`postgres_url` for the whole session (Debian package `pgbouncer`); skipped
+without the binary, except in CI (CI=true) where that is a failure.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import psycopg
 import pytest
 
 from helpers.embedded_postgres import import_pgserver
+from helpers.pgbouncer import PACKAGE as PGBOUNCER_PACKAGE
+from helpers.pgbouncer import PgBouncer, config_through, find_binary
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.storage import MemoryBackend, SessionMemory
@@ -92,15 +98,43 @@ def embedded_config(embedded_data: Path) -> Iterator[StorageConfig]:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.fixture(params=["session", "postgres", "embedded"])
+def _pgbouncer(postgres_url: str, mode: str) -> Iterator[PgBouncer]:
+    if find_binary() is None:
+        reason = f"pgbouncer is not installed: apt-get install -y {PGBOUNCER_PACKAGE} (Debian package)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; .ci/run installs it")
+        pytest.skip(reason)
+    with PgBouncer(postgres_url, mode) as bouncer:
+        yield bouncer
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_transaction(postgres_url: str) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode in front of the test server, for the whole session."""
+    yield from _pgbouncer(postgres_url, "transaction")
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_session(postgres_url: str) -> Iterator[PgBouncer]:
+    """PgBouncer in session mode in front of the test server, for the whole session."""
+    yield from _pgbouncer(postgres_url, "session")
+
+
+@pytest.fixture(params=["session", "postgres", "embedded", "pgbouncer-transaction", "pgbouncer-session"])
 async def memory(request: pytest.FixtureRequest) -> AsyncIterator[MemoryBackend]:
-    """A fresh, connected backend of each kind."""
+    """A fresh, connected backend of each kind (PostgreSQL also through PgBouncer, watches on the direct URL)."""
     if request.param == "session":
         backend: MemoryBackend = SessionMemory()
     elif request.param == "embedded":
         from lionagi_qe.storage.embedded import EmbeddedMemory
 
         backend = EmbeddedMemory(request.getfixturevalue("embedded_config"))
+    elif request.param.startswith("pgbouncer-"):
+        from lionagi_qe.storage.postgres import PostgresMemory
+
+        mode = request.param.removeprefix("pgbouncer-")
+        bouncer: PgBouncer = request.getfixturevalue(f"pgbouncer_{mode}")
+        backend = PostgresMemory(config_through(bouncer, request.getfixturevalue("pg_config")))
     else:
         from lionagi_qe.storage.postgres import PostgresMemory
 

@@ -144,7 +144,27 @@ def test_production_shows_settings_without_the_password(env: pytest.MonkeyPatch)
         "max_connections": 25,
         "connection_timeout": 30.0,
         "pool_recycle": 3600.0,
+        "pooler": "none",
+        "direct_url": None,
     }
+
+
+def test_pooler_and_direct_url_are_shown_without_the_password(env: pytest.MonkeyPatch) -> None:
+    env.setenv("AQE_STORAGE_MODE", "production")
+    env.setenv("DATABASE_URL", PROD_URL)
+    env.setenv("AQE_DB_POOLER", "Transaction")
+    env.setenv("AQE_DB_DIRECT_URL", PROD_URL.replace(":6543/", ":5432/"))
+    result = aqe_config()
+    assert result.exit_code == 0, result.stderr
+    assert "AQE_DB_DIRECT_URL: postgresql://qe_agent:***@db.internal:5432/lionagi_qe_learning" in result.stdout
+    assert "AQE_DB_POOLER: transaction" in result.stdout
+    assert "through a transaction pooler" in result.stdout
+    assert_no_password(result)
+    settings = json.loads(aqe_config("--json").stdout)["settings"]
+    assert (settings["pooler"], settings["direct_url"]) == (
+        "transaction",
+        "postgresql://qe_agent:***@db.internal:5432/lionagi_qe_learning",
+    )
 
 
 def test_pool_variables_minimum_plus_overflow(env: pytest.MonkeyPatch) -> None:
@@ -167,6 +187,8 @@ def test_pool_variables_minimum_plus_overflow(env: pytest.MonkeyPatch) -> None:
         "max_connections": 50,
         "connection_timeout": 60.0,
         "pool_recycle": 1800.0,
+        "pooler": "none",
+        "direct_url": None,
     }
 
 
@@ -279,6 +301,16 @@ def test_check_in_production_reports_server_schema_and_pool(
     assert (check["pool"]["min"], check["pool"]["max"]) == (1, 4)
     assert 1 <= check["pool"]["size"] <= 4
     assert 0 <= check["connect_seconds"] < 10
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        max_connections, reserved = db.execute(
+            "SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int"
+            " + coalesce(current_setting('reserved_connections', true)::int, 0)"
+        ).fetchone() or (0, 0)
+    budget = check["connections"]
+    assert (budget["max_connections"], budget["reserved"], budget["pool_max"]) == (max_connections, reserved, 4)
+    assert 1 <= budget["in_use"] < max_connections
+    assert budget["free"] == max_connections - reserved - budget["in_use"]
+    assert budget["fits"] is True and "warning" not in check
 
     text = aqe_config("--check")
     assert text.exit_code == 0, text.stderr
@@ -287,6 +319,26 @@ def test_check_in_production_reports_server_schema_and_pool(
     assert re.search(r"^  server version +\d", text.stdout, re.M)
     assert re.search(r"^  schema version +[1-9]", text.stdout, re.M)
     assert re.search(r"^  pool\.max +4$", text.stdout, re.M)
+    assert re.search(r"^  connections\.max connections +\d+$", text.stdout, re.M)
+    assert re.search(r"^  connections\.reserved +\d+$", text.stdout, re.M)
+
+
+@pytest.mark.postgres
+def test_check_warns_when_the_pool_cannot_fit_the_server(
+    env: pytest.MonkeyPatch, postgres_url: str, pg_schema: str
+) -> None:
+    env.setenv("AQE_STORAGE_MODE", "production")
+    env.setenv("DATABASE_URL", postgres_url)
+    env.setenv("AQE_DB_SCHEMA", pg_schema)
+    env.setenv("DB_POOL_SIZE", "1")
+    env.setenv("DB_POOL_MAX_OVERFLOW", "998")  # within MAX_POOL_CONNECTIONS, over the server's max_connections
+    check = json.loads(aqe_config("--check", "--json").stdout)["check"]
+    assert check["ok"] is True and check["connections"]["fits"] is False
+    assert f"{check['connections']['free']} left" in check["warning"]
+    text = aqe_config("--check")
+    assert text.exit_code == 0, text.stderr
+    assert "Warning: this process's pool may grow to 999 connections" in text.stdout
+    assert "DB_POOL_MAX_OVERFLOW" in text.stdout and "transaction pooler" in text.stdout
 
 
 @pytest.mark.postgres

@@ -15,6 +15,7 @@ import ast
 import asyncio
 import inspect
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,8 +27,15 @@ from lionagi_qe.storage.postgres import PostgresMemory
 
 
 def config(url: str, schema: str) -> StorageConfig:
+    """A small pool on `url`; AQE_DB_POOLER and AQE_DB_DIRECT_URL, when set, say `url` is a pooler's."""
     return StorageConfig.for_production(
-        url, min_connections=1, max_connections=4, connection_timeout=30, db_schema=schema
+        url,
+        min_connections=1,
+        max_connections=4,
+        connection_timeout=30,
+        db_schema=schema,
+        pooler=os.environ.get("AQE_DB_POOLER", "none"),
+        direct_url=os.environ.get("AQE_DB_DIRECT_URL"),
     )
 
 

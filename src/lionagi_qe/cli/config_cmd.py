@@ -1,7 +1,7 @@
 """`aqe config`: which storage mode is in use, why, and (with `--check`) whether it works; the fleet settings.
 
     aqe config                 # mode, the variable that chose it, the description; `aqe run`'s settings
-    aqe config --check         # production: connect, report server, schema and pool
+    aqe config --check         # production: connect, report server, schema, pool and connection budget
                                # embedded: also the data folder and the server's state
     aqe config --check --json  # the same as one JSON object on stdout
     aqe config --project app --coverage-threshold 95   # the settings `aqe run app --coverage-threshold 95` uses
@@ -119,6 +119,8 @@ def describe(settings: StorageConfig, env: Mapping[str, str], project: ProjectCo
             "max_connections": settings.max_connections,
             "connection_timeout": settings.connection_timeout,
             "pool_recycle": settings.pool_recycle,
+            "pooler": settings.pooler.value,
+            "direct_url": settings.safe_direct_url,
         }
     if settings.mode is StorageMode.EMBEDDED:
         report["settings"] = embedded_settings(settings)
@@ -200,9 +202,14 @@ def _print_report(report: dict[str, Any]) -> None:
     if report["mode"] == StorageMode.EMBEDDED.value:
         _print_embedded(report["settings"])
     elif report["settings"]:
-        console.print(
-            f"DATABASE_URL: {report['settings']['database_url']}", markup=False, soft_wrap=True, highlight=False
-        )
+        shown = report["settings"]
+        lines = [f"DATABASE_URL: {shown['database_url']}"]
+        if shown["direct_url"]:
+            lines.append(f"AQE_DB_DIRECT_URL: {shown['direct_url']}")
+        if shown["pooler"] != "none":
+            lines.append(f"AQE_DB_POOLER: {shown['pooler']}")
+        for line in lines:
+            console.print(line, markup=False, soft_wrap=True, highlight=False)
     fleet = report["fleet"]
     where = f"[tool.aqe] in {fleet['config_file']}" if fleet["config_file"] else "no [tool.aqe] table"
     console.print(f"[bold]Fleet settings[/] for {escape(fleet['project'])} ({escape(where)}):", highlight=False)
@@ -212,7 +219,9 @@ def _print_report(report: dict[str, Any]) -> None:
         return
     status = "[green]ok[/]" if check.get("ok") else "[red]FAILED[/]"
     console.print(f"[bold]Check:[/] {status}", highlight=False)
-    rows = list(_flatten({k: v for k, v in check.items() if k != "ok"}))
+    rows = list(_flatten({k: v for k, v in check.items() if k not in ("ok", "warning")}))
     width = max((len(name) for name, _ in rows), default=0)
     for name, value in rows:
         console.print(f"  {name:<{width}}  {value}", markup=False, soft_wrap=True, highlight=False)
+    if check.get("warning"):
+        console.print(f"[yellow]Warning:[/] {escape(check['warning'])}", soft_wrap=True, highlight=False)

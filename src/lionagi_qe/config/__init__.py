@@ -6,6 +6,6 @@
 
 from lionagi_qe.config.database_url import redact_url
 from lionagi_qe.config.mode_choice import choose_storage_mode
-from lionagi_qe.config.storage_config import StorageConfig, StorageMode
+from lionagi_qe.config.storage_config import PoolerMode, StorageConfig, StorageMode
 
-__all__ = ["StorageConfig", "StorageMode", "choose_storage_mode", "redact_url"]
+__all__ = ["PoolerMode", "StorageConfig", "StorageMode", "choose_storage_mode", "redact_url"]

@@ -4,6 +4,7 @@
     config = StorageConfig.for_testing()
     config = StorageConfig.for_production("postgresql://qe@db:5432/qe", max_connections=50)
     config = StorageConfig.for_embedded()          # PostgreSQL started on demand, data in a per-user folder
+    config = StorageConfig.for_production(pooled_url, pooler="transaction", direct_url=direct_url)  # PgBouncer
     print(config.get_description())                # never shows the password
     url = config.database_url.get_secret_value()   # the URL itself, for the driver only
 
@@ -49,6 +50,8 @@ STORAGE_VARIABLES = (
     "DB_POOL_RECYCLE",
     "AQE_DB_SCHEMA",
     "AQE_EMBEDDED_DATA",
+    "AQE_DB_POOLER",
+    "AQE_DB_DIRECT_URL",
 )
 """Every variable `StorageConfig.from_environment` reads."""
 DEFAULT_MIN_CONNECTIONS = 5
@@ -69,6 +72,8 @@ _ENVIRONMENT_FIELDS = {
     "connection_timeout": "DB_CONNECTION_TIMEOUT",
     "pool_recycle": "DB_POOL_RECYCLE",
     "db_schema": "AQE_DB_SCHEMA",
+    "pooler": "AQE_DB_POOLER",
+    "direct_url": "AQE_DB_DIRECT_URL",
 }
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -102,6 +107,32 @@ _MODE_ALIASES = {
     **dict.fromkeys(("prod", "production", "live"), StorageMode.PROD),
     "embedded": StorageMode.EMBEDDED,
 }
+
+
+class PoolerMode(str, Enum):
+    """What stands between this process and PostgreSQL: nothing, or a pooler in session or transaction mode.
+
+    Behind a transaction pooler (PgBouncer `pool_mode = transaction`, the pooled URL
+    of managed services) consecutive transactions may run on different server
+    connections, so no server-side prepared statements are used.
+    """
+
+    NONE = "none"
+    SESSION = "session"
+    TRANSACTION = "transaction"
+
+    @classmethod
+    def parse(cls, value: object, source: str = "pooler") -> PoolerMode:
+        """Parse `none`, `session` or `transaction` case-insensitively."""
+        if isinstance(value, PoolerMode):
+            return value
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return cls(value.strip().lower() or "none")
+        raise ConfigurationError(
+            f"{source}={_shown(value)} is not a pooler mode; use none, session or transaction "
+            "(transaction for PgBouncer pool_mode = transaction or a managed service's pooled URL)"
+        )
 
 
 def _shown(value: object) -> str:
@@ -224,6 +255,8 @@ class StorageConfig(BaseModel):
     pool_recycle: float = DEFAULT_POOL_RECYCLE
     db_schema: str = DEFAULT_DB_SCHEMA
     embedded_data: Path | None = Field(default=None, validate_default=True)
+    pooler: PoolerMode = PoolerMode.NONE
+    direct_url: SecretStr | None = None
 
     def __init__(self, **settings: Any) -> None:
         _validated(lambda: BaseModel.__init__(self, **settings))
@@ -258,6 +291,18 @@ class StorageConfig(BaseModel):
     @classmethod
     def _check_url(cls, value: object, info: ValidationInfo) -> str | None:
         if value is None and info.data.get("mode") is not StorageMode.PROD:
+            return None
+        return _validate_url(value, _source(info))
+
+    @field_validator("pooler", mode="before")
+    @classmethod
+    def _parse_pooler(cls, value: object, info: ValidationInfo) -> PoolerMode:
+        return PoolerMode.parse(value, _source(info))
+
+    @field_validator("direct_url", mode="before")
+    @classmethod
+    def _check_direct_url(cls, value: object, info: ValidationInfo) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
         return _validate_url(value, _source(info))
 
@@ -338,8 +383,14 @@ class StorageConfig(BaseModel):
         connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT,
         pool_recycle: float = DEFAULT_POOL_RECYCLE,
         db_schema: str = DEFAULT_DB_SCHEMA,
+        pooler: PoolerMode | str = PoolerMode.NONE,
+        direct_url: str | None = None,
     ) -> StorageConfig:
-        """PostgreSQL at `database_url` with the given pool settings."""
+        """PostgreSQL at `database_url` with the given pool settings.
+
+        `pooler` names what `database_url` goes through; `direct_url` (default:
+        `database_url`) reaches the server itself, for migrations and watches.
+        """
         return cls(
             mode=StorageMode.PROD,
             database_url=database_url,
@@ -348,6 +399,8 @@ class StorageConfig(BaseModel):
             connection_timeout=connection_timeout,
             pool_recycle=pool_recycle,
             db_schema=db_schema,
+            pooler=pooler,
+            direct_url=direct_url,
         )
 
     @classmethod
@@ -436,6 +489,16 @@ class StorageConfig(BaseModel):
     # -- reading -----------------------------------------------------------
 
     @property
+    def session_url(self) -> SecretStr | None:
+        """The URL for what needs one server session: `direct_url`, else `database_url`."""
+        return self.direct_url or self.database_url
+
+    @property
+    def safe_direct_url(self) -> str | None:
+        """The direct URL with its password masked (None when it is `database_url`)."""
+        return None if self.direct_url is None else redact_url(self.direct_url.get_secret_value())
+
+    @property
     def safe_database_url(self) -> str | None:
         """The database URL with its password masked, for display."""
         return None if self.database_url is None else redact_url(self.database_url.get_secret_value())
@@ -458,7 +521,9 @@ class StorageConfig(BaseModel):
         return (
             f"Production mode: PostgreSQL at {self.location} (schema {self.db_schema}), "
             f"pool {self.min_connections}-{self.max_connections} connections, "
-            f"timeout {self.connection_timeout:g}s, recycle {self.pool_recycle:g}s (durable, shared)"
+            f"timeout {self.connection_timeout:g}s, recycle {self.pool_recycle:g}s"
+            + ("" if self.pooler is PoolerMode.NONE else f", through a {self.pooler.value} pooler")
+            + " (durable, shared)"
         )
 
     @property

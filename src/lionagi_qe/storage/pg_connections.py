@@ -21,6 +21,16 @@ Connections come from a psycopg_pool `AsyncConnectionPool`, through a
 and never the password. No message carries driver text before every form of
 the password was scrubbed from it, and no error raised here links to the
 driver's exception (`__context__` is empty).
+
+Behind a transaction pooler (`StorageConfig.pooler == "transaction"`) no
+server-side prepared statements are made (`prepare_threshold=None`): the next
+transaction may run on another server connection. If a pooler nobody
+configured reveals itself (SQLSTATE 42P05 or 26000), prepared statements are
+switched off for good, with one warning, and the call is made again, once.
+`connect_direct()` reaches `config.session_url` (AQE_DB_DIRECT_URL, else
+DATABASE_URL), with settings of its own: migrations and LISTEN need one server
+session. A server out of connections (SQLSTATE 53300) is reported with the
+numbers to change.
 """
 
 from __future__ import annotations
@@ -35,8 +45,8 @@ from typing import Any, Generic, TypeVar
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
-from lionagi_qe.config import StorageConfig
-from lionagi_qe.config.database_url import password_forms
+from lionagi_qe.config import PoolerMode, StorageConfig
+from lionagi_qe.config.database_url import password_forms, server_location
 from lionagi_qe.errors import ConfigurationError, PoolExhaustedError, StorageConnectionError, StorageError
 from lionagi_qe.storage.pg_hold_aside import HOLD_MAX_SECONDS, HoldAside
 from lionagi_qe.storage.pg_patient_connection import patient_connection_class
@@ -51,6 +61,9 @@ Configure = Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin shutdown, crash shutdown, starting up
 _LOCK_TIMEOUT, _STATEMENT_CANCELLED = "55P03", "57014"
 _RETRY_PAUSE = 0.05
+_PREPARED_STATEMENT_ERRORS = (psycopg.errors.DuplicatePreparedStatement, psycopg.errors.InvalidSqlStatementName)
+_TOO_MANY_CONNECTIONS = "53300"
+_TOO_MANY = re.compile(r"too many clients|too many connections|connection slots are reserved")
 _DRIVER_SECRETS = (  # what driver text could hold of a URL the validation missed: scrubbed all the same
     (re.compile(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)"), r"\1***"),
     (re.compile(r"(?i)(percent-encoded \w+:?\s*)(\"[^\"]*\"|\S+)"), r"\1***"),
@@ -73,6 +86,10 @@ class _Lost(Generic[T]):
         self.reason = reason
 
 
+class _Unprepared:
+    """What one attempt gives when a pooler lost its prepared statement: the call is made again."""
+
+
 class PgConnections:
     """The pool of one `PostgresMemory`, with retry, bounds and error mapping (see module doc)."""
 
@@ -87,8 +104,15 @@ class PgConnections:
         self.timeout = config.connection_timeout
         self.target = config.location
         self.settings = ConnectionSettings.from_config(config)
-        self._secrets = sorted(password_forms(self.url), key=len, reverse=True)
+        session_url = config.session_url
+        self.direct_url = self.url if session_url is None else session_url.get_secret_value()
+        self.direct_target = server_location(self.direct_url)
+        self.direct_settings = ConnectionSettings.from_config(config, direct=True)
+        secrets = password_forms(self.url) | password_forms(self.direct_url)
+        self._secrets = sorted(secrets, key=len, reverse=True)
         self._kwargs = self.settings.connect_kwargs()
+        self._direct_kwargs = self.direct_settings.connect_kwargs()
+        self.prepared_statements = config.pooler is not PoolerMode.TRANSACTION
         self._configure = configure
         self.pool: AsyncConnectionPool[Any] | None = None
         self._held: HoldAside | None = None
@@ -99,20 +123,34 @@ class PgConnections:
     # -- opening and closing -----------------------------------------------
 
     async def connect_direct(self) -> psycopg.AsyncConnection[Any]:
-        """A connection outside the pool (autocommit), or a `StorageConnectionError` within the timeout."""
+        """A connection to the direct URL outside the pool (autocommit), or a `StorageConnectionError`
+        within the timeout."""
         error: StorageConnectionError | None = None
         try:
-            conn = await asyncio.wait_for(psycopg.AsyncConnection.connect(self.url, **self._kwargs), self.timeout)
+            conn = await asyncio.wait_for(
+                psycopg.AsyncConnection.connect(self.direct_url, **self._direct_kwargs), self.timeout
+            )
         except asyncio.TimeoutError:
             error = self._unreachable("no answer")
         except psycopg.Error as exc:
-            error = self._unreachable(self.reason(exc))
+            reason = self.reason(exc)
+            too_many = exc.sqlstate == _TOO_MANY_CONNECTIONS or _TOO_MANY.search(reason) is not None
+            error = self.over_budget(reason) if too_many else self._unreachable(reason)
         if error is not None:
             raise error
-        if len(self.settings.hosts) > 1:  # later connections try the host that answered first
-            self._kwargs = self.settings.connect_kwargs(first=(conn.info.host, str(conn.info.port)))
+        if len(self.direct_settings.hosts) > 1:  # later connections try the host that answered first
+            first = (conn.info.host, str(conn.info.port))
+            self._direct_kwargs = self.direct_settings.connect_kwargs(first=first)
+            if self.direct_url == self.url:
+                self._kwargs = self.settings.connect_kwargs(first=first)
         await self._configure(conn)
         return conn
+
+    async def _setup(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Configure a new pooled connection, without prepared statements if they are off."""
+        if not self.prepared_statements:
+            conn.prepare_threshold = None
+        await self._configure(conn)
 
     async def open_pool(self) -> None:
         """Open the pool and wait for its `min_connections`."""
@@ -125,7 +163,7 @@ class PgConnections:
             timeout=config.connection_timeout,
             max_lifetime=config.pool_recycle,
             connection_class=patient_connection_class(self.timeout, lambda: self.pool is None),
-            configure=self._configure,
+            configure=self._setup,
             kwargs=self._kwargs,
             name=f"aqe:{config.db_schema}",
         )
@@ -180,8 +218,12 @@ class PgConnections:
         """Run `op(conn, retrying)`, again on a new connection if this one is lost (see module doc)."""
         attempts = 0
         deadline: float | None = None  # set by the first lost connection: retries stop there
+        replaying = False  # set once a pooler lost a prepared statement: the call is made again only once
         while True:
-            outcome = await self._attempt(op, what, deadline)
+            outcome = await self._attempt(op, what, deadline, replaying)
+            if isinstance(outcome, _Unprepared):
+                replaying = True
+                continue
             if not isinstance(outcome, _Lost):
                 if attempts:
                     log.info(
@@ -210,12 +252,15 @@ class PgConnections:
                 )
             await asyncio.sleep(_RETRY_PAUSE)
 
-    async def _attempt(self, op: Operation[T], what: str, deadline: float | None) -> T | _Lost[T]:
-        """One try of `op` on one connection: its result, or `_Lost` if the connection failed or went silent."""
+    async def _attempt(
+        self, op: Operation[T], what: str, deadline: float | None, replaying: bool
+    ) -> T | _Lost[T] | _Unprepared:
+        """One try of `op` on one connection: its result, `_Lost` if the connection failed or went silent,
+        or `_Unprepared` if a pooler lost a prepared statement (the first time in this call)."""
         held = self._held
         if held is None:
             raise not_connected()
-        retrying = deadline is not None
+        retrying = deadline is not None or replaying
         error: StorageError | None = None
         try:
             conn = await held.getconn(None if deadline is None else max(0.001, deadline - monotonic()))
@@ -228,10 +273,20 @@ class PgConnections:
         within = self.settings.answer_deadline
         if deadline is not None:
             within = max(0.001, min(within, deadline - monotonic()))
+        if not self.prepared_statements:
+            conn.prepare_threshold = None
         held.deadlines.arm(conn, within)
         lost: str | None = None
+        unprepared = False
         try:
             return await op(conn, retrying)
+        except _PREPARED_STATEMENT_ERRORS as exc:
+            if replaying:
+                error = self.rejected(exc, what)
+            else:
+                if self.prepared_statements:
+                    self._stop_preparing(exc)
+                unprepared = True  # calls in flight when preparing stopped fail the same way: each replays once
         except psycopg.OperationalError as exc:
             if held.deadlines.disarm(conn):
                 lost = f"no answer for {within:g}s"
@@ -246,7 +301,20 @@ class PgConnections:
             await held.putconn(conn)
         if error is not None:
             raise error
+        if unprepared:
+            return _Unprepared()
         return _Lost(lost or "connection lost")
+
+    def _stop_preparing(self, exc: psycopg.Error) -> None:
+        self.prepared_statements = False
+        log.warning(
+            "PostgreSQL at %s lost a prepared statement (%s [SQLSTATE %s]): a transaction pooler such as "
+            "PgBouncer stands in front of it; no longer preparing statements. Set AQE_DB_POOLER=transaction "
+            "to start that way",
+            self.target,
+            self.reason(exc),
+            exc.sqlstate,
+        )
 
     # -- errors ------------------------------------------------------------
 
@@ -284,10 +352,24 @@ class PgConnections:
         tag = f" [SQLSTATE {state}]" if state else ""
         return StorageError(f"PostgreSQL at {self.target} refused to {what}: {cause}{hint}{tag}")
 
-    def _unreachable(self, reason: str) -> StorageConnectionError:
+    def over_budget(self, reason: str) -> StorageConnectionError:
+        """The error for a server out of connections (SQLSTATE 53300), naming the numbers to change."""
+        config = self.config
         return StorageConnectionError(
-            f"cannot connect to PostgreSQL at {self.target} within {self.timeout:g}s; check that the server is "
-            "running and reachable there, and that DATABASE_URL names the right host, port, user and database "
+            f"PostgreSQL at {self.direct_target} has no connection left for this process ({reason}); every "
+            f"process may open up to {config.max_connections} (DB_POOL_SIZE + DB_POOL_MAX_OVERFLOW), and "
+            "processes x that must fit in the server's max_connections minus its reserved ones: run fewer "
+            "processes, lower DB_POOL_SIZE / DB_POOL_MAX_OVERFLOW, raise max_connections, or put a transaction "
+            "pooler such as PgBouncer in front (DATABASE_URL at the pooler, AQE_DB_POOLER=transaction, "
+            "AQE_DB_DIRECT_URL at the server); `aqe config --check` shows the budget"
+        )
+
+    def _unreachable(self, reason: str) -> StorageConnectionError:
+        variable = "DATABASE_URL" if self.config.direct_url is None else "AQE_DB_DIRECT_URL"
+        return StorageConnectionError(
+            f"cannot connect to PostgreSQL at {self.direct_target} within {self.timeout:g}s; check that the "
+            f"server is running and reachable there, and that {variable} names the right host, port, user and "
+            "database "
             f"(DB_CONNECTION_TIMEOUT sets how long to wait). The driver said: {reason}"
         )
 

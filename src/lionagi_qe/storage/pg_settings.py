@@ -1,6 +1,7 @@
 """What each connection of the PostgreSQL backend is opened with, derived from `StorageConfig`.
 
     settings = ConnectionSettings.from_config(config)
+    direct = ConnectionSettings.from_config(config, direct=True)   # AQE_DB_DIRECT_URL, else DATABASE_URL
     conn = await psycopg.AsyncConnection.connect(url, **settings.connect_kwargs())
     settings.answer_deadline      # seconds a statement may go unanswered before the client gives up
 
@@ -19,8 +20,15 @@ The server settings travel in libpq's `options` startup parameter, ahead of any
 `options` the URL gives (so the URL's own `-c statement_timeout=...` wins).
 With several hosts, once one has answered it is tried first by later
 connections (`connect_kwargs(first=...)`), so they do not each wait out a dead
-host's share again. Every libpq keyword is one field here: a new one (such as
-psycopg's `prepare_threshold`, for a PgBouncer in transaction mode) is one field more.
+host's share again. Every libpq keyword is one field here. Behind a
+transaction pooler (`pooler = transaction`, such as PgBouncer) the connections
+to `database_url` make no server-side prepared statements (psycopg's
+`prepare_threshold=None`); those to a separate `direct_url` reach the server
+itself and do. Through a declared pooler (session or transaction) the
+server-side bounds are not sent either: PgBouncer refuses the `options`
+startup parameter, and a server connection is shared by many clients; the
+client's `answer_deadline`, `tcp_user_timeout` and keepalives still bound
+every call (a URL's own `options` are passed as given).
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from lionagi_qe.config import StorageConfig
+from lionagi_qe.config import PoolerMode, StorageConfig
 from lionagi_qe.config.database_url import host_count
 
 GRACE_SECONDS = 1.0
@@ -50,13 +58,21 @@ class ConnectionSettings:
     application_name: str | None
     keepalives_idle: int
     url_options: str | None
+    prepared_statements: bool = True
+    server_bounds: bool = True
     hosts: tuple[str, ...] = ()
     ports: tuple[str, ...] = ()
 
     @classmethod
-    def from_config(cls, config: StorageConfig) -> ConnectionSettings:
-        """The settings for `config` (which must have a database URL)."""
-        url = "" if config.database_url is None else config.database_url.get_secret_value()
+    def from_config(cls, config: StorageConfig, *, direct: bool = False) -> ConnectionSettings:
+        """The settings for `config` (which must have a database URL).
+
+        `direct`: for the connections that need one server session (migrations, LISTEN),
+        made to `config.session_url` (AQE_DB_DIRECT_URL, else DATABASE_URL).
+        """
+        secret = config.session_url if direct else config.database_url
+        url = "" if secret is None else secret.get_secret_value()
+        to_server = direct and config.direct_url is not None
         try:
             given = conninfo_to_dict(url)
         except psycopg.ProgrammingError:
@@ -69,6 +85,8 @@ class ConnectionSettings:
             application_name=None if "application_name" in given else f"lionagi-qe:{config.db_schema}",
             keepalives_idle=max(1, round(timeout / 3)),
             url_options=str(given["options"]) if given.get("options") else None,
+            prepared_statements=to_server or config.pooler is not PoolerMode.TRANSACTION,
+            server_bounds=to_server or config.pooler is PoolerMode.NONE,
             hosts=tuple(str(given.get("host") or "").split(",")),
             ports=tuple(str(given.get("port") or "").split(",")),
         )
@@ -99,15 +117,18 @@ class ConnectionSettings:
         kwargs: dict[str, Any] = {
             "autocommit": True,
             "connect_timeout": self.connect_timeout,
-            "options": self.server_options(),
             "keepalives": 1,
             "keepalives_idle": self.keepalives_idle,
             "keepalives_interval": self.keepalives_idle,
             "keepalives_count": KEEPALIVE_PROBES,
             "tcp_user_timeout": self.lock_timeout_ms,
         }
+        if self.server_bounds:
+            kwargs["options"] = self.server_options()
         if self.application_name is not None:
             kwargs["application_name"] = self.application_name
+        if not self.prepared_statements:
+            kwargs["prepare_threshold"] = None
         if first is not None:
             kwargs.update(self._hosts_starting_with(*first))
         return kwargs

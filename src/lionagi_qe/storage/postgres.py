@@ -32,7 +32,7 @@ import orjson
 import psycopg
 from psycopg.types.json import set_json_loads
 
-from lionagi_qe.config import StorageConfig
+from lionagi_qe.config import PoolerMode, StorageConfig
 from lionagi_qe.errors import StorageError
 from lionagi_qe.storage.base import DEFAULT_PARTITION, Entry, MemoryBackend, Versioned
 from lionagi_qe.storage.codec import MAX_VALUE_BYTES, decode_value
@@ -160,21 +160,24 @@ class PostgresMemory(MemoryBackend):
             await self._conns.close()
 
     async def health(self) -> dict[str, Any]:
-        """Server and schema versions, pool figures and key count, for `aqe config --check`.
+        """Server and schema versions, pool figures, connection budget and key count, for `aqe config --check`.
 
         `schema_version` is None while the schema does not exist yet (the first write creates it).
         """
         self._require_connected()
 
-        async def probe(conn: psycopg.AsyncConnection[Any], retrying: bool) -> tuple[int | None, int]:
+        async def probe(conn: psycopg.AsyncConnection[Any], retrying: bool) -> tuple[int | None, int, tuple[int, ...]]:
             version = await applied_version(conn, self.schema)
-            if version is None:
-                return None, 0
-            cur = await conn.execute(self._queries["partition_counts"])
-            return version, sum(count for _, count in await cur.fetchall())
+            total = 0
+            if version is not None:
+                cur = await conn.execute(self._queries["partition_counts"])
+                total = sum(count for _, count in await cur.fetchall())
+            cur = await conn.execute(self._queries["connection_budget"])
+            return version, total, tuple(await cur.fetchone() or ())
 
-        version, total = await self._conns.run(probe, what="check its health")
-        return {
+        version, total, (max_connections, in_use, reserved) = await self._conns.run(probe, what="check its health")
+        budget = self._budget(max_connections, in_use, reserved)
+        report: dict[str, Any] = {
             "backend": self.backend_name,
             "ok": version in (None, latest_version()),
             "server": self._conns.target,
@@ -182,7 +185,30 @@ class PostgresMemory(MemoryBackend):
             "schema": self.schema,
             "schema_version": version,
             "pool": self.pool_stats(),
+            "connections": budget,
             "total_keys": total,
+        }
+        if budget["fits"] is False:
+            report["warning"] = (
+                f"this process's pool may grow to {self.config.max_connections} connections but the server has "
+                f"{budget['free']} left: lower DB_POOL_SIZE / DB_POOL_MAX_OVERFLOW, run fewer "
+                "processes, raise max_connections, or put a transaction pooler in front (docs/postgres.md, Sizing)"
+            )
+        return report
+
+    def _budget(self, max_connections: int, in_use: int, reserved: int) -> dict[str, Any]:
+        """The server's connection budget beside this pool's maximum; `fits` is None behind a pooler."""
+        pool = self.pool_stats()
+        free = max(0, max_connections - reserved - in_use)
+        direct = self.config.pooler is PoolerMode.NONE
+        return {
+            "max_connections": max_connections,
+            "in_use": in_use,
+            "reserved": reserved,
+            "free": free,
+            "pool_max": pool["max"],
+            "pooler": self.config.pooler.value,
+            "fits": pool["max"] - pool["size"] <= free if direct else None,
         }
 
     def pool_stats(self) -> dict[str, int]:

@@ -57,6 +57,12 @@ SELECT key FROM {schema}.memory
 WHERE key LIKE %(pattern)s ESCAPE E'\\' AND {live}
 ORDER BY key
 
+-- name: connection_budget
+SELECT current_setting('max_connections')::int,
+       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int,
+       current_setting('superuser_reserved_connections')::int
+       + coalesce(current_setting('reserved_connections', true)::int, 0)
+
 -- name: partition_counts
 SELECT partition, count(*) FROM {schema}.memory
 WHERE {live}
