@@ -117,6 +117,10 @@ class GeneratedRecord(JsonRecord):
     notes: list[str]
     coverage_before: dict[str, Any]
     coverage_after: dict[str, Any]
+    possible_bugs: list[dict[str, Any]] = field(default_factory=list)
+    """Crashes of public functions on valid-typed input found while generating (see analysis.guided_search)."""
+    search: dict[str, Any] = field(default_factory=dict)
+    """The offline search's figures: calls_tried, rounds, seconds, stopped."""
 
 
 @dataclass

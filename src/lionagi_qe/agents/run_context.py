@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from lionagi_qe.analysis.offline_generator import DEFAULT_BUDGET
 from lionagi_qe.analysis.quality_gate import Thresholds
 from lionagi_qe.analysis.test_runner import DEFAULT_TEST_TIMEOUT
 
@@ -48,6 +49,8 @@ class RunContext:
     max_gaps: int = 5
     output_dir: str | None = None
     llm_timeout: float = 60.0
+    budget: float = DEFAULT_BUDGET
+    """Seconds the test generator may spend (its offline search stops in time to verify within it)."""
     coverage_threshold: float = _GATE.min_coverage
     max_failures: int = _GATE.max_failures
     max_flaky: int = _GATE.max_flaky

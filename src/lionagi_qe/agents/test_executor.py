@@ -23,6 +23,7 @@ from lionagi_qe.agents.records import ExecutionRecord
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.project import TargetProject, inspect_project
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask, new_run_id
@@ -70,7 +71,10 @@ class TestExecutorAgent(BaseQEAgent):
         python = resolve_interpreter(ctx.python, ctx.venv)
         interpreter = await asyncio.to_thread(check_interpreter, python)
         work_dir = Path(ctx.work_dir or project.root / ".aqe" / "runs" / run_id)
-        settings = RunSettings(python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args)
+        settings = RunSettings(
+            python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args,
+            record_inputs=work_dir / RECORDED_FOLDER if ctx.generate else None,
+        )
         run = await asyncio.to_thread(run_test_suite, project, work_dir, settings)
         record = ExecutionRecord.from_json({
             "run_id": run_id,

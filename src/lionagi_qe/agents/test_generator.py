@@ -32,6 +32,7 @@ from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.agents.run_inputs import load_run, missing_run
 from lionagi_qe.analysis.candidate import Candidate, generated_stem
 from lionagi_qe.analysis.gaps import Gap
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
 from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
 from lionagi_qe.analysis.project import TargetProject, inspect_project
@@ -61,7 +62,7 @@ class TestGeneratorAgent(BaseQEAgent):
             run = missing_run(task.context)
             return self.skipped(f"no coverage gaps in memory for run {run}; run coverage-analyzer first")
         project = await asyncio.to_thread(inspect_project, inputs.execution.code_path, check_syntax=False)
-        job = _job(inputs.execution, project, stored_gaps.top(ctx.max_gaps), ctx.output_dir)
+        job = _job(inputs.execution, project, stored_gaps.top(ctx.max_gaps), ctx.output_dir, ctx.budget)
         fallbacks: list[dict[str, str]] = []
         asked = await self._ask_model(job.gaps, project, ctx.llm_timeout, fallbacks) if self.model is not None else []
         outcome = await asyncio.to_thread(close_gaps, job, asked, fallbacks)
@@ -97,14 +98,21 @@ class TestGeneratorAgent(BaseQEAgent):
         return candidates
 
 
-def _job(execution: ExecutionRecord, project: TargetProject, gaps: list[Gap], output_dir: str | None) -> GenerationJob:
+def _job(
+    execution: ExecutionRecord, project: TargetProject, gaps: list[Gap], output_dir: str | None, budget: float
+) -> GenerationJob:
+    settings = RunSettings(
+        python=Path(execution.python), test_timeout=execution.test_timeout, pytest_args=tuple(execution.pytest_args)
+    )
     return GenerationJob(
         project=project,
-        settings=RunSettings(python=Path(execution.python), test_timeout=execution.test_timeout),
+        settings=settings,
         gaps=gaps,
         work_dir=Path(execution.work_dir) / "generation",
         output_dir=Path(output_dir or project.root / ".aqe" / "generated").resolve(),
         baseline_data_file=execution.data_file,
+        budget=budget,
+        recorded_inputs=Path(execution.work_dir) / RECORDED_FOLDER,
     )
 
 
@@ -120,4 +128,6 @@ def _record(run_id: str, job: GenerationJob, outcome: GenerationOutcome, engine:
         notes=outcome.notes,
         coverage_before=outcome.coverage_before.to_dict(),
         coverage_after=outcome.coverage_after.to_dict(),
+        possible_bugs=outcome.possible_bugs,
+        search=outcome.search,
     )

@@ -290,10 +290,15 @@ def decide(
 
 def coverage_after(baseline: str | Path, kept: Sequence[Verification], out: Path) -> Path:
     """Combine the suite's coverage data with the kept candidates' into `out` (as `coverage combine`)."""
+    return combine_coverage(baseline, [v.data_file for v in kept if v.data_file], out)
+
+
+def combine_coverage(baseline: str | Path, others: Sequence[str], out: Path) -> Path:
+    """Combine the suite's coverage data with other data files into `out` (as `coverage combine`)."""
     import coverage
 
     out.unlink(missing_ok=True)
     combined = coverage.Coverage(data_file=str(out), config_file=False)
-    combined.combine([str(baseline), *(v.data_file for v in kept if v.data_file)], keep=True)
+    combined.combine([str(baseline), *others], keep=True)
     combined.save()
     return out

@@ -32,6 +32,7 @@ _DEFAULT = RunOptions()
 _DEFAULT_PYTEST_ARGS = shlex.join(_DEFAULT.pytest_args)
 MAX_GAPS_SHOWN = 5
 MAX_FAILING_SHOWN = 10
+MAX_REJECTIONS_SHOWN = 10
 
 
 def run(
@@ -75,6 +76,9 @@ def run(
     llm_timeout: float = typer.Option(
         _DEFAULT.llm_timeout, "--llm-timeout", min=1, help="Seconds to wait for each model reply."
     ),
+    budget: float = typer.Option(
+        _DEFAULT.budget, "--budget", min=1, help="Seconds the test generator may spend (search and verification)."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else."
     ),
@@ -88,7 +92,7 @@ def run(
         code_path=path, python=python, venv=venv, coverage_threshold=coverage_threshold,
         max_failures=max_failures, max_flaky=max_flaky, test_timeout=test_timeout, pytest_args=extra_args,
         generate=not no_generate, max_gaps=max_gaps, output_dir=output,
-        llm_timeout=llm_timeout,
+        llm_timeout=llm_timeout, budget=budget,
     )
     report = run_async(_run(options, model, as_json))
     if as_json:
@@ -195,6 +199,20 @@ def _generation(report: dict[str, Any]) -> None:
         _print(f"[green]kept[/] {escape(kept['file'])}  ({kept['origin']}, {escape(kept['gap'])})")
     for fallback in generation["fallbacks"]:
         _print(f"[yellow]fallback[/] {escape(fallback['gap'])}: {escape(fallback['reason'])}; used the offline engine")
+    _generation_why(generation)
+
+
+def _generation_why(generation: dict[str, Any]) -> None:
+    """Why candidates were rejected, the generator's notes, and possible bugs it ran into."""
+    rejections = generation.get("rejections", [])
+    for rejection in rejections[:MAX_REJECTIONS_SHOWN]:
+        _print(f"[dim]rejected[/] {escape(rejection['gap'])} ({rejection['origin']}): {escape(rejection['reason'])}")
+    if len(rejections) > MAX_REJECTIONS_SHOWN:
+        _print(f"[dim]... and {len(rejections) - MAX_REJECTIONS_SHOWN} more rejected (see --json)[/]")
+    for note in generation.get("notes", []):
+        _print(f"[dim]note[/] {escape(note)}")
+    for bug in generation.get("possible_bugs", []):
+        _print(f"[bold yellow]possible bug[/] {escape(bug['call'])} raised {escape(bug['exception'])} at {bug['where']}")
 
 
 def _failing_tests(report: dict[str, Any]) -> None:

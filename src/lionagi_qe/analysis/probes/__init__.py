@@ -2,7 +2,11 @@
 
 This folder is put on the target's PYTHONPATH: `aqe_pytest_probe` is loaded
 into its pytest run with `-p aqe_pytest_probe`, and `aqe_call_probe.py` is run
-as a script. Neither imports lionagi_qe, so they work in any virtualenv.
+as a script. `aqe_record_probe` records the inputs reaching the project's
+functions during the suite, `aqe_extra_tests` adds test files to a suite run,
+`aqe_warm_worker.py` (with `aqe_planning`, `aqe_values`, `aqe_verify_fork`)
+runs calls and tests in forks of one warm process. None imports lionagi_qe,
+so they work in any virtualenv.
 """
 
 from pathlib import Path
@@ -10,3 +14,4 @@ from pathlib import Path
 PROBES_DIR = Path(__file__).resolve().parent
 PYTEST_PLUGIN = "aqe_pytest_probe"
 CALL_PROBE = PROBES_DIR / "aqe_call_probe.py"
+EXTRA_TESTS_PLUGIN = "aqe_extra_tests"
