@@ -8,14 +8,19 @@ Verification ran each candidate in a fork of a warm process; this is the
 last word, in the conditions a user will meet: one fresh process runs the
 kept modules alone under coverage.py, another runs the project's suite (as
 configured, with `--pytest-args`) with the kept modules added to it. Both
-load the installed pytest plugins, as the suite's own run does.
+load the installed pytest plugins, as the suite's own run does. The modules
+are copied outside the project for these runs: pytest would leave out a
+file under a folder it does not collect (such as `.aqe/`) when the suite
+collects the project's root.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,22 +52,37 @@ def _run(command: list[str], project: TargetProject, env: dict[str, str], limit:
         return
 
 
+def _test_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test")}
+
+
+def _owners(nodeid: str, files: Sequence[Path], names: list[set[str]]) -> list[int]:
+    """Which of `files` a node id can be from: pytest writes files outside its root as '::name' or '../..'."""
+    path, _, rest = nodeid.partition("::")
+    name = rest.split("::")[-1].split("[")[0]
+    outside = path == "" or path.startswith("..") or Path(path).is_absolute()
+    return [i for i, f in enumerate(files) if name in names[i] and (outside or path.endswith(f.name))]
+
+
 def _failed_files(events: Path, files: Sequence[Path]) -> dict[int, str]:
     """{index of file: first failure} from the probe's events of one run."""
     found: dict[int, str] = {}
+    names = [_test_names(f) for f in files]
     lines = events.read_text(encoding="utf-8").splitlines() if events.exists() else []
     ran: set[int] = set()
     for line in lines:
         event = json.loads(line)
         if event["e"] not in ("test", "collect_error"):
             continue
-        path = event["nodeid"].split("::")[0]
-        index = next((i for i, f in enumerate(files) if path.endswith(f.name)), None)
-        if index is None:
-            continue
-        ran.add(index)
-        if event["e"] == "collect_error" or event["outcome"] not in ("passed", "skipped"):
-            found.setdefault(index, f"{event.get('outcome', 'collection error')}: {first_line(event['message'])}")
+        if event["e"] == "collect_error":
+            owners = [i for i, f in enumerate(files) if event["nodeid"].endswith(f.name)]
+        else:
+            owners = _owners(event["nodeid"], files, names)
+        for index in owners:
+            ran.add(index)
+            if event["e"] == "collect_error" or event["outcome"] not in ("passed", "skipped"):
+                found.setdefault(index, f"{event.get('outcome', 'collection error')}: {first_line(event['message'])}")
     for index in range(len(files)):
         if index not in ran:
             found.setdefault(index, "did not run")
@@ -76,7 +96,13 @@ def confirm_kept(
     if not kept:
         return Confirmation()
     folder = work_dir / "confirm"
-    files = write_tests(folder / "tests", [(v.candidate.stem, v.candidate.source) for v in kept])
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="aqe-confirm-") as outside:
+        files = write_tests(Path(outside), [(v.candidate.stem, v.candidate.source) for v in kept])
+        return _confirm(project, settings, files, folder)
+
+
+def _confirm(project: TargetProject, settings: RunSettings, files: list[Path], folder: Path) -> Confirmation:
     limit = max(MIN_TIMEOUT, 4 * settings.test_timeout * len(files))
     data = folder / "kept.coverage"
     data.unlink(missing_ok=True)

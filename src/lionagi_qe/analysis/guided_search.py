@@ -9,12 +9,13 @@ In a warm worker (one process of the target's interpreter that imported the
 project once): the docstring examples of every module are run first; then,
 round after round, the gaps with the most points still missing get a batch
 of planned calls (recorded inputs first, then type-directed values and the
-constants their code compares against), run in a fork with line and arc
-feedback. A call that reaches missing lines or branches and ends in a way a
+constants their code compares against, then random combinations and
+neighbours of earlier calls), run in a fork with line and arc feedback. A call that reaches missing lines or branches and ends in a way a
 test can assert (a value that rebuilds in source, an object's type and
 attributes, or an exception the project raises on purpose) is kept, and its
-neighbours are tried next; the gaps are re-ranked after every round. The
-search stops when the budget is spent or nothing is left to try. The kept
+neighbours are tried next; the gaps are re-ranked after every round. A gap
+is left alone after `STALE` calls in a row reach nothing new; the search
+stops when the budget is spent or no gap is left. The kept
 calls and crashes are then run once more, each alone, in a second worker
 started in other surroundings (time zone, hash seed, temporary folder):
 those that end differently there depend on the environment and are dropped.
@@ -40,6 +41,8 @@ GAPS_PER_ROUND = 6
 SEARCH_SHARE = 0.7
 """Share of the budget spent searching; the rest goes to the second run, writing and verifying."""
 MAX_DOCTESTS = 300
+STALE = 240
+"""Calls of one gap in a row that reach nothing new, after which the gap is left alone."""
 MAX_BUGS = 20
 CRASHES = frozenset({
     "KeyError", "IndexError", "AttributeError", "TypeError", "ZeroDivisionError", "UnboundLocalError",
@@ -230,6 +233,7 @@ class _Search:
         self.by_id = {gap.id: gap for gap in job.gaps}
         self.open: dict[str, int] = {}
         self.tries: dict[str, int] = {}
+        self.since_gain: dict[str, int] = {}
         self.gap_of_file: dict[str, list[Gap]] = {}
         self.bug_targets: set[str] = set()
         self.bugs: list[dict[str, Any]] = []
@@ -298,11 +302,16 @@ class _Search:
                 self.result.tried += 1
                 gap_id = outcome.get("target") or ""
                 self.tries[gap_id] = self.tries.get(gap_id, 0) + 1
+                self.since_gain[gap_id] = self.since_gain.get(gap_id, 0) + 1
                 if is_possible_bug(outcome) and gap_id not in self.bug_targets:
                     self.bug_targets.add(gap_id)
                     self.bugs.append(outcome)
                 if assertable(outcome) and self._keep_if_new(gap_id, outcome, outcome):
                     rewarded.append(outcome["id"])
+                    self.since_gain[gap_id] = 0
+            for gap_id in chosen:
+                if self.since_gain.get(gap_id, 0) > STALE:
+                    self.open.pop(gap_id, None)
             if rewarded:
                 self.worker.request("mutate", calls=rewarded)
                 for gap_id in {r.split("#")[0] for r in rewarded}:

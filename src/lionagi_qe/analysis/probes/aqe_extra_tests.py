@@ -17,3 +17,4 @@ import pytest
 def pytest_configure(config: pytest.Config) -> None:
     extra = [path for path in os.environ.get("AQE_EXTRA_TESTS", "").split(os.pathsep) if path]
     config.args.extend(path for path in extra if path not in config.args)
+

@@ -31,7 +31,7 @@ from typing import Any
 
 from aqe_values import Expr, encode, importable_name
 
-MAX_PLANNED = 400
+MAX_PLANNED = 1500
 TYPED = ("recorded", "default", "hint", "doc")
 _INT_NAMES = re.compile(
     r"^(n|num|number|count|size|width|height|length|len|index|idx|i|j|k|start|stop|end|step|limit|depth|level|"
@@ -439,8 +439,22 @@ class Target:
         else:
             self.queue.append(call)
 
+    def refill(self, count: int = 40) -> None:
+        """More calls once the plan is used up: random combinations and neighbours of earlier calls."""
+        receivers = self.receivers or [Value(None, "default")]
+        earlier = list(self.calls)
+        for _ in range(count):
+            if earlier and self.rng.random() < 0.5:
+                self.mutate(self.rng.choice(earlier), limit=2)
+                continue
+            call = {p.name: self.rng.choice(self.pools[p.name]) for p in self.params if self.pools[p.name]}
+            call["<self>"] = self.rng.choice(receivers)
+            self._push(call)
+
     def next_call(self) -> dict[str, Any] | None:
-        """The next planned call as a runnable spec, or None when the queue is empty."""
+        """The next planned call as a runnable spec, or None when there is nothing new to try."""
+        if self.skip is None and not self.queue and len(self.seen) < MAX_PLANNED:
+            self.refill()
         if self.skip is not None or not self.queue:
             return None
         choice = self.queue.popleft()
@@ -480,12 +494,13 @@ class Target:
             return callee, imports
         return f"{callee}({', '.join(args)})", imports
 
-    def mutate(self, call_id: str) -> None:
-        """Queue neighbours of a call that reached new code, first."""
+    def mutate(self, call_id: str, limit: int | None = None) -> None:
+        """Queue neighbours of a call that reached new code, first (at most `limit` parameters varied)."""
         choice = self.calls.get(call_id)
         if choice is None:
             return
-        for p in self.params:
+        params = self.params if limit is None else self.rng.sample(self.params, min(limit, len(self.params)))
+        for p in params:
             current = choice.get(p.name)
             if current is None:
                 continue

@@ -4,9 +4,12 @@ Environment:
   AQE_RECORD_DIR      folder to write `inputs-<pid>.json` to at the end of the session (required)
   AQE_RECORD_SOURCES  the measured source folders and files, os.pathsep-separated
 
-For each function of the project (not its tests) it keeps up to
-`MAX_SAMPLES` distinct argument sets, as source expressions (see
-`aqe_values`): the first calls, then calls 2^k. Receivers and arguments
+For each function of the project (not its tests) it keeps a reservoir of
+up to `MAX_SAMPLES` distinct argument sets, as source expressions (see
+`aqe_values`; an argument that cannot be written in source is null), drawn
+from every call up to `EAGER_CALLS`, then from fewer and fewer (a stride
+that doubles with the count), so a hot function costs little and the
+samples come from the whole suite, not only its first tests. Receivers and arguments
 that are instances of project classes are written as the constructor call
 observed for them. `sys.monitoring` is used where available (a function
 that has its samples costs nothing more), `sys.setprofile` elsewhere.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
 import threading
 from collections import OrderedDict
@@ -26,7 +30,8 @@ from typing import Any
 import aqe_values
 import pytest
 
-MAX_SAMPLES = 16
+MAX_SAMPLES = 24
+EAGER_CALLS = 64
 MAX_KNOWN = 20_000
 TOOL_NAME = "aqe-record"
 _SKIPPED_NAMES = {"<module>", "<lambda>", "<genexpr>", "<listcomp>", "<dictcomp>", "<setcomp>"}
@@ -36,13 +41,31 @@ _VARARGS, _VARKW = 0x04, 0x08
 class _Function:
     """What has been recorded for one code object."""
 
-    __slots__ = ("calls", "key", "samples", "seen")
+    __slots__ = ("calls", "key", "kept", "rng", "samples", "seen")
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.calls = 0
+        self.kept = 0
         self.samples: list[dict[str, Any]] = []
         self.seen: set[str] = set()
+        self.rng = random.Random(key)
+
+    def offer(self, sample: dict[str, Any]) -> None:
+        """Reservoir sampling over distinct samples; a complete sample replaces a partial one first."""
+        fingerprint = json.dumps(sample, sort_keys=True)
+        if fingerprint in self.seen:
+            return
+        self.seen.add(fingerprint)
+        self.kept += 1
+        if len(self.samples) < MAX_SAMPLES:
+            self.samples.append(sample)
+            return
+        complete = None not in sample.values()
+        partial = next((i for i, s in enumerate(self.samples) if None in s.values()), None) if complete else None
+        slot = partial if partial is not None else self.rng.randrange(self.kept)
+        if slot < MAX_SAMPLES:
+            self.samples[slot] = sample
 
 
 class Recorder:
@@ -68,7 +91,7 @@ class Recorder:
         return _Function(f"{module}:{qualname}")
 
     def on_call(self, code: CodeType, frame: FrameType) -> bool:
-        """Record this call if sampled; False once the function needs no more samples."""
+        """Record this call if sampled; False for code that is not the project's (never recorded)."""
         try:
             entry = self.functions[code]
         except KeyError:
@@ -77,7 +100,7 @@ class Recorder:
             return False
         entry.calls += 1
         n = entry.calls
-        if n > 8 and n & (n - 1):
+        if n > EAGER_CALLS and n % (1 << (n.bit_length() - EAGER_CALLS.bit_length() + 1)):
             return True
         arguments = _arguments(code, frame)
         if code.co_name == "__init__" and "self" in arguments:
@@ -88,11 +111,8 @@ class Recorder:
                 continue
             expr = aqe_values.encode(value, known=self.known)
             sample[name] = [expr.src, list(expr.imports)] if expr is not None else None
-        fingerprint = json.dumps(sample, sort_keys=True)
-        if fingerprint not in entry.seen:
-            entry.seen.add(fingerprint)
-            entry.samples.append(sample)
-        return len(entry.samples) < MAX_SAMPLES
+        entry.offer(sample)
+        return True
 
     def _remember_construction(self, code: CodeType, arguments: dict[str, Any]) -> None:
         instance = arguments["self"]

@@ -32,6 +32,7 @@ import os
 import select
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from typing import Any
@@ -148,10 +149,9 @@ class Worker:
             for _ in range(int(count)):
                 spec = target.next_call()
                 if spec is None:
+                    exhausted.append(target_id)
                     break
                 batch.append(spec)
-            if not target.queue:
-                exhausted.append(target_id)
         return {"results": self._run_batch(batch, float(request["call_timeout"]), False), "exhausted": exhausted}
 
     def op_mutate(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +238,9 @@ def _in_fork(worker: Worker, batch: list[dict[str, Any]], timeout: float) -> lis
 def _child(worker: Worker, batch: list[dict[str, Any]], timeout: float, out_fd: int) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
+    scratch = os.path.join(tempfile.gettempdir(), f"calls-{os.getpid()}")
+    os.makedirs(scratch, exist_ok=True)
+    os.chdir(scratch)
     try:
         import resource
 
