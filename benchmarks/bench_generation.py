@@ -350,6 +350,7 @@ def bench_library(library: Library, args: argparse.Namespace, cache: Path) -> Ro
             "before": before, "after": after, "aqe_wall_s": round(wall, 1), "kept": len(generation["kept"]),
             "tried": generation.get("tried", 0), "search": generation.get("search", {}),
             "possible_bugs": len(generation.get("possible_bugs", [])), "notes": generation.get("notes", [])[:20],
+            "bugs": generation.get("possible_bugs", [])[:10],
             "rejections": [r["reason"] for r in generation.get("rejections", [])][:20],
         })
         run_dir = next((project_dir / ".aqe" / "runs").iterdir())
@@ -429,7 +430,7 @@ def main() -> None:
     for library in chosen:
         print(f"{library.pin} ...", flush=True)
         rows.append(bench_library(library, args, args.cache))
-        print(json.dumps({k: v for k, v in rows[-1].figures.items() if k not in ("notes", "rejections")},
+        print(json.dumps({k: v for k, v in rows[-1].figures.items() if k not in ("notes", "rejections", "bugs")},
                          default=str)[:2000], flush=True)
     results = args.cache / ("results.json" if not args.only else f"results-{'-'.join(args.only)}.json")
     results.write_text(json.dumps([r.__dict__ for r in rows], indent=1, default=str))

@@ -35,7 +35,14 @@ from lionagi_qe.analysis.offline_generator import DEFAULT_BUDGET, offline_genera
 from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.analysis.test_runner import RunSettings
 from lionagi_qe.analysis.test_writer import write_tests
-from lionagi_qe.analysis.verification import Verification, combine_coverage, verify_candidates
+from lionagi_qe.analysis.verification import (
+    Covered,
+    Verification,
+    combine_coverage,
+    forget_reached,
+    missing_points,
+    verify_candidates,
+)
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,14 @@ def close_gaps(
     started = time.monotonic()
     by_id = {gap.id: gap for gap in job.gaps}
     fallen = list(fallbacks)
-    checks = _verify(job, model_candidates, by_id, "llm")
+    before = load_coverage(job.baseline_data_file, job.project)
+    missing = missing_points(before)
+    checks = _verify(job, model_candidates, by_id, "llm", missing)
     closed = {check.candidate.gap_id for check in checks if check.kept}
     for check in checks:
         if not check.kept and check.candidate.gap_id not in closed:
             fallen.append({"gap": check.candidate.gap_id, "reason": f"model's test {check.reason}"})
     open_gaps = [gap for gap in job.gaps if gap.id not in closed]
-    before = load_coverage(job.baseline_data_file, job.project)
     outcome = GenerationOutcome(checks=checks, kept=[], fallbacks=fallen, coverage_before=before.totals)
     if open_gaps:
         left = max(1.0, job.budget - (time.monotonic() - started))
@@ -103,7 +111,7 @@ def close_gaps(
             "calls_tried": offline.search.tried, "rounds": offline.search.rounds,
             "seconds": offline.search.seconds, "stopped": offline.search.stopped,
         }
-        checks += _verify(job, offline.candidates, by_id, "offline")
+        checks += _verify(job, offline.candidates, by_id, "offline", missing)
     kept = [check for check in checks if check.kept]
     after_data: list[str] = [c.data_file for c in kept if c.data_file]
     if job.confirm and kept:
@@ -125,8 +133,11 @@ def close_gaps(
 
 
 def _verify(
-    job: GenerationJob, candidates: Sequence[Candidate], by_id: dict[str, Gap], folder: str
+    job: GenerationJob, candidates: Sequence[Candidate], by_id: dict[str, Gap], folder: str, missing: Covered
 ) -> list[Verification]:
+    """Verify `candidates` against the points still `missing`, then take away what the kept ones reach."""
     if not candidates:
         return []
-    return verify_candidates(job.project, job.settings, candidates, by_id, job.work_dir / folder)
+    checks = verify_candidates(job.project, job.settings, candidates, by_id, job.work_dir / folder, missing=missing)
+    forget_reached(missing, [c for c in checks if c.kept])
+    return checks

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from lionagi_qe.analysis.candidate import Candidate
-from lionagi_qe.analysis.coverage_report import Arc
+from lionagi_qe.analysis.coverage_report import Arc, CoverageReport
 from lionagi_qe.analysis.gaps import Gap
 from lionagi_qe.analysis.probes import PYTEST_PLUGIN
 from lionagi_qe.analysis.project import TargetProject
@@ -38,6 +38,8 @@ from lionagi_qe.analysis.test_runner import RunSettings, probe_environment
 from lionagi_qe.analysis.warm_worker import WarmWorker, available
 
 RUNS = 2
+FAN_OUT = 12
+"""Candidates per folder: pytest lists every sibling of each folder on the way to a test file."""
 USAGE_ERROR = 4
 MIN_RUN_TIMEOUT = 60.0
 
@@ -173,11 +175,16 @@ def verify_candidates(
     *,
     runs: int = RUNS,
     warm: bool | None = None,
+    missing: Covered | None = None,
 ) -> list[Verification]:
-    """Run every candidate `runs` times and decide which to keep; see the module docstring."""
+    """Run every candidate `runs` times and decide which to keep; see the module docstring.
+
+    `missing` ({file: (lines, arcs)}, e.g. `missing_points(report)`) are the points a candidate
+    may reach to be kept; by default those of `gaps`.
+    """
     jobs: list[tuple[int, Path, Path]] = []
     for index, candidate in enumerate(candidates):
-        folder = work_dir / f"{index:03d}-{candidate.origin}"
+        folder = work_dir / f"{index // FAN_OUT:02d}" / f"{index:03d}-{candidate.origin}"
         folder.mkdir(parents=True, exist_ok=True)
         test_file = folder / f"{candidate.stem}.py"
         test_file.write_text(candidate.source, encoding="utf-8")
@@ -188,7 +195,7 @@ def verify_candidates(
     by_candidate: dict[int, list[RunOutcome]] = {}
     for (index, _, _), outcome in zip(jobs, outcomes, strict=True):
         by_candidate.setdefault(index, []).append(outcome)
-    return decide(candidates, by_candidate, gaps, runs)
+    return decide(candidates, by_candidate, gaps, runs, missing)
 
 
 Job = tuple[bool, Path, Path]
@@ -233,6 +240,23 @@ def _run_warm(
     return outcomes
 
 
+def missing_points(report: CoverageReport) -> Covered:
+    """{resolved file: (missing lines, missing arcs)} of a coverage report."""
+    return {
+        str(Path(m.path).resolve()): (set(m.missing_lines), {(a, b) for a, b in m.missing_branches})
+        for m in report.files.values()
+    }
+
+
+def forget_reached(missing: Covered, kept: Sequence[Verification]) -> None:
+    """Take the points the kept candidates reach out of `missing`."""
+    for check in kept:
+        if check.data_file:
+            for path, (lines, arcs) in _reached(read_coverage(check.data_file), missing).items():
+                missing[path][0].difference_update(lines)
+                missing[path][1].difference_update(arcs)
+
+
 def _missing_of(gaps: dict[str, Gap]) -> Covered:
     missing: Covered = {}
     for gap in gaps.values():
@@ -255,10 +279,14 @@ def _reached(covered: Covered, missing: Covered) -> dict[str, tuple[set[int], se
 
 
 def decide(
-    candidates: Sequence[Candidate], runs_by_candidate: dict[int, list[RunOutcome]], gaps: dict[str, Gap], runs: int
+    candidates: Sequence[Candidate],
+    runs_by_candidate: dict[int, list[RunOutcome]],
+    gaps: dict[str, Gap],
+    runs: int,
+    missing: Covered | None = None,
 ) -> list[Verification]:
     """Keep, in order, each candidate that passed every run and reaches points not reached before it."""
-    missing = _missing_of(gaps)
+    missing = {k: (set(v[0]), set(v[1])) for k, v in missing.items()} if missing is not None else _missing_of(gaps)
     verdicts = []
     for index, candidate in enumerate(candidates):
         results = runs_by_candidate[index]
@@ -271,7 +299,7 @@ def decide(
         reached = _reached(read_coverage(results[0].data_file), missing)
         points = sum(len(lines) + len(arcs) for lines, arcs in reached.values())
         if not points:
-            reason = "rejected: passes but adds no coverage to the gaps"
+            reason = "rejected: passes but reaches no line or branch that is still missing"
             verdicts.append(Verification(candidate, passed, False, reason))
             continue
         for path, (lines, arcs) in reached.items():

@@ -287,6 +287,7 @@ class Target:
         self.calls: dict[str, dict[str, Any]] = {}
         self.queue: deque[dict[str, Value]] = deque()
         self.seen: set[str] = set()
+        self.queued: dict[str, dict[str, Value]] = {}
         self.count = 0
         self.rng = random.Random(self.id)
         self.receivers: list[Value] = []
@@ -307,7 +308,8 @@ class Target:
         for part in parts[:-1]:
             owner = getattr(owner, part)
         name = parts[-1]
-        attribute = inspect.getattr_static(owner, name) if parts[:-1] else getattr(owner, name)
+        stored = f"_{parts[-2].lstrip('_')}{name}" if parts[:-1] and _mangled(name) else name
+        attribute = inspect.getattr_static(owner, stored) if parts[:-1] else getattr(owner, name)
         self.owner_expr = importable_name(owner) if parts[:-1] else None
         func = attribute
         if isinstance(attribute, staticmethod):
@@ -363,7 +365,7 @@ class Target:
         assert self.owner_expr is not None
         self.imports = self.owner_expr.imports
         owner_name = self.qualname.split(".")[-2]
-        if name.startswith("__") and not name.endswith("__"):
+        if _mangled(name):
             name = f"_{owner_name.lstrip('_')}{name}"
         if self.kind in ("staticmethod", "classmethod"):
             return f"{self.owner_expr.src}.{name}"
@@ -431,9 +433,16 @@ class Target:
                and p.kind is not p.VAR_POSITIONAL):
             return
         key = "|".join(f"{k}={v.key()}" for k, v in sorted(call.items()))
-        if key in self.seen or len(self.seen) >= MAX_PLANNED:
+        if key in self.seen:
+            waiting = self.queued.get(key)
+            if front and waiting is not None:
+                self.queue.remove(waiting)
+                self.queue.appendleft(waiting)
+            return
+        if len(self.seen) >= MAX_PLANNED:
             return
         self.seen.add(key)
+        self.queued[key] = call
         if front:
             self.queue.appendleft(call)
         else:
@@ -458,6 +467,7 @@ class Target:
         if self.skip is not None or not self.queue:
             return None
         choice = self.queue.popleft()
+        self.queued = {k: v for k, v in self.queued.items() if v is not choice}
         self.count += 1
         call_id = f"{self.id}#{self.count}"
         expr, imports = self._render(choice)
@@ -500,20 +510,22 @@ class Target:
         if choice is None:
             return
         params = self.params if limit is None else self.rng.sample(self.params, min(limit, len(self.params)))
+        variants: list[dict[str, Value]] = []
         for p in params:
             current = choice.get(p.name)
             if current is None:
                 continue
             origin = current.origin if current.origin in TYPED else "guess"
             raw = _raw(current)
-            variants = [Value(e, origin, v) for v in _neighbours(raw) if type(v) is type(raw)
-                        for e in [encode(v)] if e is not None] if raw is not _NO_RAW else []
+            neighbours = [Value(e, origin, v) for v in _neighbours(raw) if type(v) is type(raw)
+                          for e in [encode(v)] if e is not None] if raw is not _NO_RAW else []
             others = [v for v in self.pools.get(p.name, []) if v.key() != current.key()]
-            for value in variants + self.rng.sample(others, min(3, len(others))):
-                self._push({**choice, p.name: value}, front=True)
+            for value in neighbours + self.rng.sample(others, min(3, len(others))):
+                variants.append({**choice, p.name: value})
         if self.kind in ("method", "property"):
-            for receiver in self.receivers:
-                self._push({**choice, "<self>": receiver}, front=True)
+            variants += [{**choice, "<self>": receiver} for receiver in self.receivers]
+        for variant in reversed(variants):
+            self._push(variant, front=True)
 
 
 _NO_RAW = object()
@@ -530,6 +542,11 @@ def _raw(value: Value) -> Any:
         return ast.literal_eval(value.expr.src)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return _NO_RAW
+
+
+def _mangled(name: str) -> bool:
+    """A private class attribute stored as `_Class__name`."""
+    return name.startswith("__") and not name.endswith("__")
 
 
 def _unique(values: list[Value]) -> list[Value]:
