@@ -131,7 +131,7 @@ def _calls(target: Any, count: int = 400) -> list[dict[str, Any]]:
 
 
 def test_type_hints_give_well_typed_arguments(probes: tuple[Any, Any, ModuleType]) -> None:
-    _, planning, planme = probes
+    _, planning, _ = probes
     calls = _calls(_plan(planning, "paint"))
     exprs = [c["expr"] for c in calls]
     assert exprs[0] == "paint(color=Color.RED, where=Point(x=1, y=1))"

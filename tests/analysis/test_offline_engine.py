@@ -158,7 +158,8 @@ def test_warm_and_process_verification_agree(measured: dict[str, Any], tmp_path:
         checks = verify_candidates(m["project"], m["settings"], candidates, gaps, tmp_path / str(warm), warm=warm)
         verdicts[warm] = [(c.kept, c.reason) for c in checks]
     assert verdicts[True] == verdicts[False]
-    assert verdicts[True][-1] == (False, "rejected: failed 2 of 2 runs (failed: AssertionError: assert 'big' == 'small')")
+    wrong = "rejected: failed 2 of 2 runs (failed: AssertionError: assert 'big' == 'small')"
+    assert verdicts[True][-1] == (False, wrong)
     assert sum(kept for kept, _ in verdicts[True]) >= 3
 
 

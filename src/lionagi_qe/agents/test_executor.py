@@ -21,9 +21,9 @@ from pathlib import Path
 from lionagi_qe.agents.memory_keys import execution_key
 from lionagi_qe.agents.records import ExecutionRecord
 from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.project import TargetProject, inspect_project
-from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask, new_run_id

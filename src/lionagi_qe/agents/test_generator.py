@@ -32,8 +32,8 @@ from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.agents.run_inputs import load_run, missing_run
 from lionagi_qe.analysis.candidate import Candidate, generated_stem
 from lionagi_qe.analysis.gaps import Gap
-from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings

@@ -109,7 +109,7 @@ def _module(header: str, imports: set[str], tests: list[str]) -> str:
 def render_calls(gap_id: str, calls: Sequence[FoundCall]) -> str | None:
     """A test module with one test per kept call of `gap_id`, or None when none can be asserted."""
     imports: set[str] = set()
-    tests = []
+    tests: list[str] = []
     prefix = _snake(gap_id.split(":", 1)[-1])
     for call in calls:
         body = test_body(call, imports)

@@ -10,15 +10,16 @@ project once): the docstring examples of every module are run first; then,
 round after round, the gaps with the most points still missing get a batch
 of planned calls (recorded inputs first, then type-directed values and the
 constants their code compares against, then random combinations and
-neighbours of earlier calls), run in a fork with line and arc feedback. A call that reaches missing lines or branches and ends in a way a
-test can assert (a value that rebuilds in source, an object's type and
-attributes, or an exception the project raises on purpose) is kept, and its
-neighbours are tried next; the gaps are re-ranked after every round. A gap
-is left alone after `STALE` calls in a row reach nothing new; the search
-stops when the budget is spent or no gap is left. The kept
-calls and crashes are then run once more, each alone, in a second worker
-started in other surroundings (time zone, hash seed, temporary folder):
-those that end differently there depend on the environment and are dropped.
+neighbours of earlier calls), run in a fork with line and arc feedback. A
+call that reaches missing lines or branches and ends in a way a test can
+assert (a value that rebuilds in source, an object's type and attributes, or
+an exception the project raises on purpose) is kept, and its neighbours are
+tried next; the gaps are re-ranked after every round. A gap is left alone
+after `STALE` calls in a row reach nothing new; the search stops when the
+budget is spent or no gap is left. The kept calls and crashes are then run
+once more, each alone, in a second worker started in other surroundings
+(time zone, hash seed, temporary folder): those that end differently there
+depend on the environment and are dropped.
 """
 
 from __future__ import annotations
@@ -279,11 +280,16 @@ class _Search:
         self.result.calls.append(FoundCall(gap_id, spec, outcome, points))
         return True
 
+    def _priority(self, gap_id: str) -> float:
+        """Riskiest first: points still missing times complexity, less for gaps tried often."""
+        gap = self.by_id[gap_id]
+        return -self.missing.left_in(gap) * gap.complexity / (1 + self.tries[gap_id] / 20)
+
     def rounds(self, deadline: float) -> None:
         while time.monotonic() < deadline:
             ranked = sorted(
                 (g for g in self.open if self.missing.left_in(self.by_id[g]) > 0),
-                key=lambda g: -self.missing.left_in(self.by_id[g]) * self.by_id[g].complexity / (1 + self.tries[g] / 20),
+                key=self._priority,
             )
             if not ranked:
                 self.result.stopped = "exhausted"
@@ -355,7 +361,8 @@ def _second_run(
     if not specs:
         return result.calls, []
     with WarmWorker.start(job.project, job.python, job.work_dir, condition="witness") as witness:
-        witness.request("load", modules=sorted({g.module for g in job.gaps}), files=MissingPoints.of(job.report, job.gaps).files)
+        files = MissingPoints.of(job.report, job.gaps).files
+        witness.request("load", modules=sorted({g.module for g in job.gaps}), files=files)
         again = {
             o["id"]: o for o in witness.request(
                 "run", calls=[_spec_only(s) for s in specs], call_timeout=job.call_timeout, isolate=True,

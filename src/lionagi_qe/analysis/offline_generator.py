@@ -30,7 +30,14 @@ from lionagi_qe.analysis.call_synthesis import plan_calls
 from lionagi_qe.analysis.candidate import Candidate, generated_stem
 from lionagi_qe.analysis.coverage_report import CoverageReport
 from lionagi_qe.analysis.gaps import Gap
-from lionagi_qe.analysis.guided_search import CALL_TIMEOUT, FoundCall, MissingPoints, SearchJob, SearchResult, guided_search
+from lionagi_qe.analysis.guided_search import (
+    CALL_TIMEOUT,
+    FoundCall,
+    MissingPoints,
+    SearchJob,
+    SearchResult,
+    guided_search,
+)
 from lionagi_qe.analysis.probes import CALL_PROBE
 from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.analysis.test_runner import probe_environment

@@ -219,7 +219,7 @@ def _run_warm(
     project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, gaps: dict[str, Gap]
 ) -> list[RunOutcome]:
     """Each run a fork of one warm worker that imported pytest, coverage.py and the gaps' modules."""
-    specs = [
+    specs: list[dict[str, str | bool]] = [
         {"file": str(test_file), "data_file": str(data), "events": str(data.with_suffix(".events.jsonl")),
          "log": str(data.with_suffix(".log")), "autoload": plugins}
         for plugins, test_file, data in jobs
@@ -233,10 +233,10 @@ def _run_warm(
         )["exit_codes"]
     outcomes = []
     for spec, code in zip(specs, codes, strict=True):
-        log = Path(spec["log"])
+        log = Path(str(spec["log"]))
         tail = " | ".join(log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-2:]) if (
             log.exists()) else ""
-        outcomes.append(read_outcome(Path(spec["events"]), code, tail, Path(spec["data_file"])))
+        outcomes.append(read_outcome(Path(str(spec["events"])), code, tail, Path(str(spec["data_file"]))))
     return outcomes
 
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +107,8 @@ class WarmWorker:
     def close(self) -> None:
         """Stop the worker and remove its temporary folder."""
         if self.process.stdin is not None:
-            try:
+            with suppress(OSError):
                 self.process.stdin.close()
-            except OSError:
-                pass
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:

@@ -212,7 +212,8 @@ def _generation_why(generation: dict[str, Any]) -> None:
     for note in generation.get("notes", []):
         _print(f"[dim]note[/] {escape(note)}")
     for bug in generation.get("possible_bugs", []):
-        _print(f"[bold yellow]possible bug[/] {escape(bug['call'])} raised {escape(bug['exception'])} at {bug['where']}")
+        where = f" at {bug['where']}" if bug["where"] else ""
+        _print(f"[bold yellow]possible bug[/] {escape(bug['call'])} raised {escape(bug['exception'])}{where}")
 
 
 def _failing_tests(report: dict[str, Any]) -> None:

@@ -122,6 +122,7 @@ class Typer:
         import collections.abc as abc
 
         name = getattr(origin, "__name__", "")
+        kind: Any
         if origin in (list, abc.Sequence, abc.Iterable, abc.Collection, abc.MutableSequence, abc.Iterator):
             kind = list
         elif origin in (set, frozenset, abc.Set, abc.MutableSet):
@@ -187,7 +188,7 @@ class Typer:
                 signature = inspect.signature(kind)
             except (TypeError, ValueError):
                 return None
-            hints = _hints(kind.__init__)
+            hints = _hints(getattr(kind, "__init__", None))
             for p in signature.parameters.values():
                 if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                     if p.name not in hints:
@@ -199,13 +200,14 @@ class Typer:
             if not pool:
                 return None
             parts.append(pool[0])
-        texts = [f"{name}={v.expr.src}" for (name, _), v in zip(fields, parts) if v.expr is not None]
+        texts = [f"{name}={v.expr.src}" for (name, _), v in zip(fields, parts, strict=True) if v.expr is not None]
         imports = tuple(dict.fromkeys([*owner.imports, *(i for v in parts if v.expr for i in v.expr.imports)]))
         return Value(Expr(f"{owner.src}({', '.join(texts)})", imports), "hint")
 
     def for_doc_type(self, text: str) -> list[Value] | None:
         words = {w.lower() for w in re.findall(r"\w+", text)}
         out: list[Value] = []
+        kind: Any
         for word, kind in (("int", int), ("integer", int), ("float", float), ("str", str), ("string", str),
                            ("bool", bool), ("bytes", bytes)):
             if word in words:
@@ -221,8 +223,9 @@ class Typer:
         return out or None
 
 
-def _empty(kind: type) -> str:
-    return {list: "[]", tuple: "()", dict: "{}", set: "set()", frozenset: "frozenset()"}[kind]
+def _empty(kind: Any) -> str:
+    empty: dict[Any, str] = {list: "[]", tuple: "()", dict: "{}", set: "set()", frozenset: "frozenset()"}
+    return empty[kind]
 
 
 def _joined(values: list[Value], pattern: str) -> Value:
@@ -283,7 +286,8 @@ class Target:
         self.skip: str | None = None
         self.kind = "function"
         self.shape = "value"
-        self.is_public = not any(part.startswith("_") and not part.startswith("__") for part in self.qualname.split("."))
+        parts = self.qualname.split(".")
+        self.is_public = not any(part.startswith("_") and not part.startswith("__") for part in parts)
         self.calls: dict[str, dict[str, Any]] = {}
         self.queue: deque[dict[str, Value]] = deque()
         self.seen: set[str] = set()
@@ -361,7 +365,7 @@ class Target:
                 self.skip = f"{name} is not importable from {self.module_name} under its own name"
                 return None
             self.imports = expr.imports
-            return expr.src
+            return str(expr.src)
         assert self.owner_expr is not None
         self.imports = self.owner_expr.imports
         owner_name = self.qualname.split(".")[-2]
@@ -371,7 +375,7 @@ class Target:
             return f"{self.owner_expr.src}.{name}"
         if name == "__init__":
             self.kind = "constructor"
-            return self.owner_expr.src
+            return str(self.owner_expr.src)
         return "{receiver}." + name
 
     def _pool(
@@ -387,7 +391,7 @@ class Target:
         if p.default is not inspect.Parameter.empty:
             pool.append(Value(None, "default"))
         if p.kind is p.VAR_POSITIONAL:
-            return _unique(pool + [Value(Expr("()"), "default")])
+            return _unique([*pool, Value(Expr("()"), "default")])
         typed = typer.for_hint(hint) if hint is not None else None
         if typed is None and doc:
             typed = typer.for_doc_type(doc)
@@ -487,9 +491,9 @@ class Target:
             imports += [i for i in value.expr.imports if i not in imports]
             if p.kind is p.VAR_POSITIONAL:
                 args.append(f"*{value.expr.src}")
-            elif p.kind is p.POSITIONAL_ONLY or any(
+            elif p.kind is p.POSITIONAL_ONLY or (any(
                 q.kind is q.VAR_POSITIONAL for q in self.params
-            ) and p.kind is p.POSITIONAL_OR_KEYWORD:
+            ) and p.kind is p.POSITIONAL_OR_KEYWORD):
                 args.append(value.expr.src)
             else:
                 args.append(f"{p.name}={value.expr.src}")

@@ -1,4 +1,4 @@
-"""pytest plugin that records, bounded and sampled, the arguments reaching the project's functions (`-p aqe_record_probe`).
+"""pytest plugin recording, bounded and sampled, the arguments that reach the project's functions (aqe).
 
 Environment:
   AQE_RECORD_DIR      folder to write `inputs-<pid>.json` to at the end of the session (required)
@@ -41,7 +41,7 @@ _VARARGS, _VARKW = 0x04, 0x08
 class _Function:
     """What has been recorded for one code object."""
 
-    __slots__ = ("calls", "key", "kept", "rng", "samples", "seen")
+    __slots__ = ("calls", "kept", "key", "rng", "samples", "seen")
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -155,7 +155,7 @@ def _qualname_310(code: CodeType, frame: FrameType) -> str | None:
     """Python 3.10 has no co_qualname: module-level functions and methods found through `self`/`cls`."""
     found = frame.f_globals.get(code.co_name)
     if getattr(found, "__code__", None) is code:
-        return code.co_name
+        return str(code.co_name)
     if code.co_argcount and code.co_varnames[0] in ("self", "cls"):
         owner = frame.f_locals.get(code.co_varnames[0])
         owner = owner if isinstance(owner, type) else type(owner)
@@ -240,11 +240,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if recorder is None:
         return
     if _session.tool is not None:
-        sys.monitoring.set_events(_session.tool, 0)
-        sys.monitoring.free_tool_id(_session.tool)
+        monitoring = getattr(sys, "monitoring")  # noqa: B009 - not in the type stubs of Python 3.10
+        monitoring.set_events(_session.tool, 0)
+        monitoring.free_tool_id(_session.tool)
     else:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
     folder = os.environ["AQE_RECORD_DIR"]
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"inputs-{os.getpid()}.json")

@@ -86,7 +86,8 @@ def _container(value: Any, depth: int, known: Known | None) -> Expr | None:
             return None
         texts, imports = _join([e for e in keys + values if e is not None])
         half = len(texts) // 2
-        return Expr("{" + ", ".join(f"{k}: {v}" for k, v in zip(texts[:half], texts[half:])) + "}", imports)
+        pairs = zip(texts[:half], texts[half:], strict=True)
+        return Expr("{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}", imports)
     items = [encode(item, depth + 1, known) for item in value]
     if any(e is None for e in items):
         return None
@@ -112,7 +113,7 @@ def _names_in(src: str) -> list[str] | None:
 
 def _by_repr(value: Any) -> Expr | None:
     """The value's repr, when it evaluates back to an equal value of the same type."""
-    kind = type(value)
+    kind: Any = type(value)
     if kind.__eq__ is object.__eq__ or kind.__repr__ is object.__repr__:
         return None
     try:
@@ -161,10 +162,11 @@ def encode(value: Any, depth: int = 0, known: Known | None = None) -> Expr | Non
         if owner is kind:
             return expr
     if isinstance(value, enum.Enum):
+        member: str = value.name
         owner_name = importable_name(kind)
-        if owner_name is not None and getattr(kind, value.name, None) is value:
-            return Expr(f"{owner_name.src}.{value.name}", owner_name.imports)
+        if owner_name is not None and getattr(kind, member, None) is value:
+            return Expr(f"{owner_name.src}.{member}", owner_name.imports)
         return None
-    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+    if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
         return importable_name(value)
     return _by_repr(value)

@@ -12,6 +12,7 @@ Exit codes as pytest's; -9 when the job ran past `job_timeout` and was killed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -24,10 +25,8 @@ from _pytest.config import default_plugins
 
 USAGE_ERROR = 4
 for _name in default_plugins:
-    try:
+    with contextlib.suppress(ImportError):
         importlib.import_module(f"_pytest.{_name}")
-    except ImportError:
-        pass
 
 
 def _child(job: dict[str, Any], request: dict[str, Any], autoload: bool) -> int:
@@ -81,7 +80,7 @@ def run_jobs(request: dict[str, Any]) -> list[int]:
             running[_start(jobs[index], request, autoload[index])] = (index, time.monotonic() + limit)
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
-            for child, (index, deadline) in list(running.items()):
+            for child, (_, deadline) in list(running.items()):
                 if time.monotonic() > deadline:
                     os.kill(child, signal.SIGKILL)
             time.sleep(0.005)

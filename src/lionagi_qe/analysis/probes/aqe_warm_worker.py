@@ -1,4 +1,4 @@
-"""A warm process in the target's interpreter: imports the project once, then runs calls and tests in forks (run by aqe).
+"""A warm process in the target's interpreter: imports the project once, runs calls and tests in forks (aqe).
 
     python aqe_warm_worker.py REPLY_FD      # requests: JSON lines on stdin; replies: JSON lines on REPLY_FD
 
@@ -162,7 +162,8 @@ class Worker:
         return {}
 
     def op_run(self, request: dict[str, Any]) -> dict[str, Any]:
-        return {"results": self._run_batch(request["calls"], float(request["call_timeout"]), bool(request.get("isolate")))}
+        isolate = bool(request.get("isolate"))
+        return {"results": self._run_batch(request["calls"], float(request["call_timeout"]), isolate)}
 
     def op_doctests(self, request: dict[str, Any]) -> dict[str, Any]:
         calls = []
@@ -284,7 +285,7 @@ def run_call(spec: dict[str, Any], tracer: Tracer, timeout: float) -> dict[str, 
         outcome.update(describe(holder.get("value")))
     elif error is not None:
         outcome.update(exc=[type(error).__module__, type(error).__qualname__], message=_first_line(error))
-        outcome.update(zip(("origin", "where"), _origin(error, tracer.files)))
+        outcome["origin"], outcome["where"] = _origin(error, tracer.files)
     return outcome
 
 
