@@ -63,7 +63,8 @@ import random
 def pytest_collection_modifyitems(session, config, items):
     random.Random(int(os.environ.get("BENCH_SHUFFLE_SEED", "1"))).shuffle(items)
 '''
-VERIFY_SAMPLE = 12
+VERIFY_SAMPLE = 40
+SPEED_REPEAT = 2
 TARGET_RATIO = 5.0
 GOAL_SHARE = 0.25
 
@@ -85,6 +86,7 @@ class Library:
 CORPUS = (
     Library("boltons", "26.2.0"),
     Library("tabulate", "0.10.0", ("wcwidth",)),
+    Library("pyasn1", "0.6.5"),
     Library("colorama", "0.4.6"),
     Library("isodate", "0.7.2"),
     Library("toolz", "1.2.0"),
@@ -156,10 +158,10 @@ def uncovered(totals: dict[str, Any]) -> int:
 
 
 def suite_speed(project_dir: Path, python: Path, library: Library, work: Path) -> dict[str, Any]:
-    """Seconds of the suite under coverage without and with input recording (interleaved, twice each)."""
+    """Seconds of the suite under coverage without and with input recording (interleaved, `SPEED_REPEAT` each)."""
     project = inspect_project(project_dir, check_syntax=False)
     times: dict[str, list[float]] = {"plain": [], "recording": []}
-    for attempt in range(2):
+    for attempt in range(SPEED_REPEAT):
         for mode in ("plain", "recording"):
             folder = work / f"speed-{mode}-{attempt}"
             settings = RunSettings(
@@ -281,17 +283,16 @@ def pynguin_run(project_dir: Path, python: Path, pynguin_python: Path, baseline:
         return {}
     each = max(1, int(budget / len(modules)))
     out = work / "pynguin-tests"
-    out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     failures = 0
-    for module, root in modules:
+    for index, (module, root) in enumerate(modules):
         env = {**os.environ, "PYNGUIN_DANGER_AWARE": "1", "PYTHONPATH": str(root)}
         done = run([str(pynguin_python), "-m", "pynguin", "--project-path", str(root), "--module-name", module,
-                    "--output-path", str(out), "--maximum-search-time", str(each), "-q"],
+                    "--output-path", str(out / f"m{index:03d}"), "--maximum-search-time", str(each), "--seed", "1"],
                    cwd=project_dir, env=env, timeout=each * 20 + 300)
         failures += done.returncode != 0
     wall = time.perf_counter() - started
-    tests = sorted(out.glob("test_*.py"))
+    tests = sorted(out.glob("m*/test_*.py"))
     data = work / "pynguin.coverage"
     project = inspect_project(project_dir, check_syntax=False)
     sources = ",".join(str(p) for p in project.sources)

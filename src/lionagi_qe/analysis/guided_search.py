@@ -185,10 +185,15 @@ def assertable(outcome: dict[str, Any]) -> bool:
 
 
 def is_possible_bug(outcome: dict[str, Any]) -> bool:
-    """A public function given valid-typed input crashed inside the project (not a deliberate raise)."""
+    """A public function given valid-typed input crashed inside the project (not a deliberate raise).
+
+    A TypeError counts only when every argument came from type hints or defaults: values recorded
+    from the suite may be wrong on purpose (a test that expects the TypeError).
+    """
     exc = outcome.get("exc") or ["", ""]
+    typed = bool(outcome.get("hinted")) if exc[1] == "TypeError" else bool(outcome.get("valid"))
     return (
-        outcome.get("status") == "raise" and outcome.get("origin") == "crash" and bool(outcome.get("valid"))
+        outcome.get("status") == "raise" and outcome.get("origin") == "crash" and typed
         and bool(outcome.get("public")) and exc[0] == "builtins" and exc[1] in CRASHES
     )
 
@@ -388,7 +393,7 @@ def _second_run(
 
 
 def _spec_only(spec: dict[str, Any]) -> dict[str, Any]:
-    return {k: spec.get(k) for k in ("id", "target", "expr", "imports", "shape", "valid", "public", "name")}
+    return {k: spec.get(k) for k in ("id", "target", "expr", "imports", "shape", "valid", "hinted", "public", "name")}
 
 
 def bug_report(outcome: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ Values for each parameter, in order: those recorded while the suite ran
 classes built from their own typed `__init__`), of the type named in the
 docstring, the constants the function compares against, and last guesses
 from the parameter's name. A call is *valid-typed* when every argument came
-from the first four sources. Methods get a receiver recorded for them or a
+from the first four sources, *hinted* when from the default, hint or
+docstring only (the suite's own values may be wrong on purpose). Methods get a receiver recorded for them or a
 constructor call observed in the suite, else one built from `__init__`.
 Generators are iterated (bounded), coroutines awaited, context managers
 entered; nested functions are skipped with a reason.
@@ -33,6 +34,7 @@ from aqe_values import Expr, encode, importable_name
 
 MAX_PLANNED = 1500
 TYPED = ("recorded", "default", "hint", "doc")
+HINTED = ("default", "hint", "doc")
 _INT_NAMES = re.compile(
     r"^(n|num|number|count|size|width|height|length|len|index|idx|i|j|k|start|stop|end|step|limit|depth|level|"
     r"times|precision|digits|pos|offset|maxsize|max_\w+|min_\w+|\w+_count|\w+_size|\w+_len|\w+_index)$"
@@ -287,7 +289,8 @@ class Target:
         self.kind = "function"
         self.shape = "value"
         parts = self.qualname.split(".")
-        self.is_public = not any(part.startswith("_") and not part.startswith("__") for part in parts)
+        dunder = parts[-1].startswith("__") and parts[-1].endswith("__") and parts[-1] not in ("__init__", "__call__")
+        self.is_public = not dunder and not any(part.startswith("_") and not part.startswith("__") for part in parts)
         self.calls: dict[str, dict[str, Any]] = {}
         self.queue: deque[dict[str, Value]] = deque()
         self.seen: set[str] = set()
@@ -476,8 +479,9 @@ class Target:
         call_id = f"{self.id}#{self.count}"
         expr, imports = self._render(choice)
         valid = all(v.origin in TYPED for v in choice.values())
+        hinted = all(v.origin in HINTED for k, v in choice.items() if k != "<self>")
         spec = {"id": call_id, "target": self.id, "expr": expr, "imports": imports, "shape": self.shape,
-                "valid": valid, "public": self.is_public}
+                "valid": valid, "hinted": hinted, "public": self.is_public}
         self.calls[call_id] = choice
         return spec
 

@@ -3,7 +3,8 @@
     exit_codes = run_jobs({"jobs": [{"file", "data_file", "events", "log", "autoload"}],
                            "source": [...], "parallel": 2, "job_timeout": 60, "test_timeout": 60})
 
-The worker imported pytest, coverage.py and the project once; each job is a
+The worker imported pytest, coverage.py and the project once (and ran one
+trivial test, so pytest's own imports and caches are warm); each job is a
 fork that starts coverage (branch, the project's sources), runs
 `pytest -p aqe_pytest_probe FILE` and saves the data. A job whose run ends
 on a usage error (4) without the installed plugins is run again with them.
@@ -13,9 +14,12 @@ Exit codes as pytest's; -9 when the job ran past `job_timeout` and was killed.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import signal
+import sys
+import tempfile
 import time
 from typing import Any
 
@@ -24,9 +28,38 @@ import pytest
 from _pytest.config import default_plugins
 
 USAGE_ERROR = 4
-for _name in default_plugins:
-    with contextlib.suppress(ImportError):
-        importlib.import_module(f"_pytest.{_name}")
+WARM_UP_TEST = "def test_warm_up():\n    assert [1] == [1]\n"
+
+
+def warm_up() -> None:
+    """Import pytest's plugins and run one trivial test here, so every fork starts with pytest's caches full.
+
+    Without `aqe_pytest_probe`: each fork imports it afresh, with its own events file.
+    """
+    for name in default_plugins:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"_pytest.{name}")
+    with tempfile.TemporaryDirectory(prefix="aqe-warm-up-") as folder:
+        path = os.path.join(folder, "test_aqe_warm_up.py")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(WARM_UP_TEST)
+        saved = os.dup(1), os.dup(2)
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        try:
+            pytest.main(["-q", "-p", "no:cacheprovider", f"--rootdir={folder}", path])
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in (*saved, quiet):
+                os.close(fd)
+        sys.modules.pop("test_aqe_warm_up", None)
+    gc.collect()
+    gc.freeze()
+
+
+warm_up()
 
 
 def _child(job: dict[str, Any], request: dict[str, Any], autoload: bool) -> int:

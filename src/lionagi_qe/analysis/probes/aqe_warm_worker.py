@@ -257,7 +257,8 @@ def _child(worker: Worker, batch: list[dict[str, Any]], timeout: float, out_fd: 
 
 def run_call(spec: dict[str, Any], tracer: Tracer, timeout: float) -> dict[str, Any]:
     """Run one call spec under the tracer and describe what happened."""
-    outcome: dict[str, Any] = {k: spec.get(k) for k in ("id", "target", "expr", "imports", "shape", "valid", "public")}
+    keys = ("id", "target", "expr", "imports", "shape", "valid", "hinted", "public")
+    outcome: dict[str, Any] = {k: spec.get(k) for k in keys}
     namespace: dict[str, Any] = {}
     try:
         for line in spec["imports"]:
