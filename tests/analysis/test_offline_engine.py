@@ -11,6 +11,7 @@ that passes alone must not survive when run together with the suite.
 from __future__ import annotations
 
 import sys
+import venv
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from lionagi_qe.analysis import RunSettings, find_gaps, inspect_project, load_co
 from lionagi_qe.analysis.candidate import Candidate
 from lionagi_qe.analysis.generation import GenerationJob, close_gaps
 from lionagi_qe.analysis.input_recording import RECORDED_FOLDER, load_recorded
-from lionagi_qe.analysis.offline_generator import offline_generation
+from lionagi_qe.analysis.offline_generator import ghostwritten, offline_generation
 from lionagi_qe.analysis.verification import verify_candidates
 
 CORE = '''\
@@ -180,3 +181,13 @@ def test_close_gaps_confirms_kept_tests_with_the_suite(measured: dict[str, Any],
     assert outcome.kept and all(path.exists() for _, path in outcome.kept)
     assert outcome.coverage_after.percent > outcome.coverage_before.percent
     assert outcome.search["calls_tried"] > 0 and outcome.possible_bugs
+
+
+def test_without_hypothesis_the_ghostwriter_leaves_a_note(measured: dict[str, Any], tmp_path: Path) -> None:
+    venv.create(tmp_path / "bare", with_pip=False)
+    notes: list[str] = []
+    typed = [g for g in measured["gaps"] if g.qualname == "classify"]
+    assert ghostwritten(measured["project"], tmp_path / "bare" / "bin" / "python", typed, tmp_path / "gw", notes) == []
+    assert notes == ["Hypothesis ghostwriter unavailable in the target interpreter: install hypothesis and black there"]
+    written = ghostwritten(measured["project"], measured["settings"].python, typed, tmp_path / "gw2", [])
+    assert [c.origin for c in written] == ["ghostwriter"] and "@settings(database=None" in written[0].source

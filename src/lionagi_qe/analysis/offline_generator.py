@@ -109,22 +109,19 @@ def offline_generation(
     for call in search.calls:
         missing.take(*missing.reached(call.outcome))
     still_open = [gap for gap in gaps if missing.left_in(gap) > 0 and gap.id in known]
-    result.candidates += _ghostwritten(project, python, still_open, work_dir / "fuzz", result.notes)
+    result.candidates += ghostwritten(project, python, still_open, work_dir / "fuzz", result.notes)
     return result
 
 
-def _ghostwritten(
+def ghostwritten(
     project: TargetProject, python: Path, gaps: Sequence[Gap], work_dir: Path, notes: list[str]
 ) -> list[Candidate]:
     """Hypothesis fuzz tests for the fully type-hinted module-level functions among `gaps`."""
     targets = []
     for gap in gaps:
         plan = plan_calls(Path(gap.path).read_text(encoding="utf-8"), gap.qualname)
-        if plan.skip_reason is None and plan.fully_typed:
-            targets.append({
-                "id": gap.id, "module": gap.module, "qualname": gap.qualname, "init": plan.init, "calls": [],
-                "except": plan.raises, "ghostwrite": True,
-            })
+        if plan.skip_reason is None and plan.fully_typed and "." not in gap.qualname:
+            targets.append({"id": gap.id, "module": gap.module, "qualname": gap.qualname, "except": plan.raises})
     if not targets:
         return []
     written = _run_probe(project, python, targets, work_dir, notes)
@@ -144,7 +141,7 @@ def _run_probe(
 ) -> dict[str, dict[str, Any]]:
     work_dir.mkdir(parents=True, exist_ok=True)
     request, reply = work_dir / "probe-request.json", work_dir / "probe-reply.json"
-    request.write_text(json.dumps({"targets": targets, "call_timeout": CALL_TIMEOUT}), encoding="utf-8")
+    request.write_text(json.dumps({"targets": targets}), encoding="utf-8")
     try:
         done = subprocess.run(
             [str(python), str(CALL_PROBE), str(request), str(reply)], cwd=project.root,

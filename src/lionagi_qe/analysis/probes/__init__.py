@@ -1,8 +1,8 @@
 """Scripts that run inside the target project's interpreter (stdlib and pytest only).
 
 This folder is put on the target's PYTHONPATH: `aqe_pytest_probe` is loaded
-into its pytest run with `-p aqe_pytest_probe`, and `aqe_call_probe.py` is run
-as a script. `aqe_record_probe` records the inputs reaching the project's
+into its pytest run with `-p aqe_pytest_probe`, and `aqe_call_probe.py` (the
+Hypothesis ghostwriter) is run as a script. `aqe_record_probe` records the inputs reaching the project's
 functions during the suite, `aqe_extra_tests` adds test files to a suite run,
 `aqe_warm_worker.py` (with `aqe_planning`, `aqe_values`, `aqe_verify_fork`)
 runs calls and tests in forks of one warm process. None imports lionagi_qe,
