@@ -20,10 +20,10 @@ import pytest
 from helpers.fleet import write_project
 from lionagi_qe.analysis import RunSettings, find_gaps, inspect_project, load_coverage, run_test_suite
 from lionagi_qe.analysis.candidate import Candidate
-from lionagi_qe.analysis.generation import GenerationJob, close_gaps
+from lionagi_qe.analysis.generation import GenerationJob, close_gaps, fuzz_failure, fuzz_found_a_crash
 from lionagi_qe.analysis.input_recording import RECORDED_FOLDER, load_recorded
 from lionagi_qe.analysis.offline_generator import ghostwritten, offline_generation
-from lionagi_qe.analysis.verification import verify_candidates
+from lionagi_qe.analysis.verification import Verification, verify_candidates
 
 CORE = '''\
 """Core helpers.
@@ -191,3 +191,12 @@ def test_without_hypothesis_the_ghostwriter_leaves_a_note(measured: dict[str, An
     assert notes == ["Hypothesis ghostwriter unavailable in the target interpreter: install hypothesis and black there"]
     written = ghostwritten(measured["project"], measured["settings"].python, typed, tmp_path / "gw2", [])
     assert [c.origin for c in written] == ["ghostwriter"] and "@settings(database=None" in written[0].source
+
+
+def test_a_failing_fuzz_test_is_reported_as_a_possible_bug() -> None:
+    fuzz = Candidate("pkg.core:ratio", "ghostwriter", "...", "test_aqe_core_ratio_fuzz")
+    failed = Verification(fuzz, 0, False, "rejected: failed 2 of 2 runs (failed: ZeroDivisionError: division by zero)")
+    timed_out = Verification(fuzz, 0, False, "rejected: failed 2 of 2 runs (did not finish within 60s)")
+    assert fuzz_found_a_crash(failed) and not fuzz_found_a_crash(timed_out)
+    bug = fuzz_failure(failed)
+    assert bug["gap"] == "pkg.core:ratio" and bug["exception"] == "ZeroDivisionError: division by zero"

@@ -111,7 +111,9 @@ def close_gaps(
             "calls_tried": offline.search.tried, "rounds": offline.search.rounds,
             "seconds": offline.search.seconds, "stopped": offline.search.stopped,
         }
-        checks += _verify(job, offline.candidates, by_id, "offline", missing)
+        offline_checks = _verify(job, offline.candidates, by_id, "offline", missing)
+        outcome.possible_bugs += [fuzz_failure(check) for check in offline_checks if fuzz_found_a_crash(check)]
+        checks += offline_checks
     kept = [check for check in checks if check.kept]
     after_data: list[str] = [c.data_file for c in kept if c.data_file]
     if job.confirm and kept:
@@ -130,6 +132,26 @@ def close_gaps(
     outcome.coverage_after = load_coverage(after_file, job.project).totals
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome
+
+
+def fuzz_found_a_crash(check: Verification) -> bool:
+    """A Hypothesis fuzz test (inputs from the type hints) that failed on an exception, not on a timeout."""
+    return check.candidate.origin == "ghostwriter" and not check.kept and check.passed_runs < 2 and (
+        "failed: " in check.reason and "Error" in check.reason
+    )
+
+
+def fuzz_failure(check: Verification) -> dict[str, Any]:
+    """A failed fuzz test as a possible bug (same fields as the search's)."""
+    failure = check.reason.split("(failed: ", 1)[-1].rstrip(")")
+    return {
+        "gap": check.candidate.gap_id,
+        "call": f"the Hypothesis fuzz test {check.candidate.stem}",
+        "imports": [],
+        "exception": failure,
+        "where": "",
+        "reason": "a fuzz test with inputs from the type hints failed: valid-typed input the function does not handle",
+    }
 
 
 def _verify(
