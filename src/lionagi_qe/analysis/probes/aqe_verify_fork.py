@@ -5,8 +5,11 @@
 
 The worker imported pytest, coverage.py and the project once (and ran one
 trivial test, so pytest's own imports and caches are warm); each job is a
-fork that starts coverage (branch, the project's sources), runs
-`pytest -p aqe_pytest_probe FILE` and saves the data. A job whose run ends
+fork that starts coverage (branch, the project's sources), runs the file's
+tests and saves the data. A job without pytest plugins (the offline
+engines' tests) whose tests are plain functions runs them directly
+(`aqe_direct_runner`: no pytest start-up or collection); any other runs
+`pytest -p aqe_pytest_probe FILE`. A job whose run ends
 on a usage error (4) without the installed plugins is run again with them.
 Exit codes as pytest's; -9 when the job ran past `job_timeout` and was killed.
 """
@@ -23,6 +26,7 @@ import tempfile
 import time
 from typing import Any
 
+import aqe_direct_runner
 import coverage
 import pytest
 from _pytest.config import default_plugins
@@ -78,7 +82,10 @@ def _child(job: dict[str, Any], request: dict[str, Any], autoload: bool) -> int:
     )
     cov.start()
     try:
-        code = pytest.main(["-p", "aqe_pytest_probe", "-p", "no:cacheprovider", "-q", job["file"]])
+        limit = float(request.get("test_timeout", 60))
+        code = None if autoload else aqe_direct_runner.run_module(job["file"], job["events"], limit)
+        if code is None:
+            code = pytest.main(["-p", "aqe_pytest_probe", "-p", "no:cacheprovider", "-q", job["file"]])
     finally:
         cov.stop()
         cov.save()
@@ -99,9 +106,17 @@ def _start(job: dict[str, Any], request: dict[str, Any], autoload: bool) -> int:
     return pid
 
 
+def _warm_coverage(source: list[str]) -> None:
+    """Start and stop coverage.py once here: its start-up (it inspects the call stack) is then cached for forks."""
+    warm = coverage.Coverage(data_file=None, branch=True, source=source, config_file=False, messages=False)
+    warm.start()
+    warm.stop()
+
+
 def run_jobs(request: dict[str, Any]) -> list[int]:
     """Run every job (at most `parallel` at once); their exit codes in order."""
     jobs = request["jobs"]
+    _warm_coverage(request["source"])
     codes: list[int | None] = [None] * len(jobs)
     autoload = [bool(job.get("autoload")) for job in jobs]
     queue = list(range(len(jobs)))
