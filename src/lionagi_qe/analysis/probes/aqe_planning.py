@@ -10,7 +10,9 @@ Values for each parameter, in order: those recorded while the suite ran
 classes built from their own typed `__init__`), of the type named in the
 docstring, the constants the function compares against, and last guesses
 from the parameter's name. A call is *valid-typed* when every argument came
-from the first four sources, *hinted* when from the default, hint or
+from the first four sources (a docstring's container type counts as a
+guess: its items are not known) and, for a method, when its receiver was
+recorded; *hinted* when the arguments come from the default, hint or
 docstring only (the suite's own values may be wrong on purpose). Methods get a receiver recorded for them or a
 constructor call observed in the suite, else one built from `__init__`.
 Generators are iterated (bounded), coroutines awaited, context managers
@@ -214,14 +216,17 @@ class Typer:
                            ("bool", bool), ("bytes", bytes)):
             if word in words:
                 out += _plain(_BY_TYPE[kind], "doc")
+        for v in out:
+            v.origin = "doc"
         for word, kind in (("list", list), ("sequence", list), ("iterable", list), ("tuple", tuple),
                            ("dict", dict), ("mapping", dict), ("set", set)):
             if word in words:
-                out += [v for v in (self._container(kind, (int,) if kind is not dict else (str, int), 0) or [])]
+                guessed = self._container(kind, (int,) if kind is not dict else (str, int), 0) or []
+                for v in guessed:
+                    v.origin = "guess"
+                out += guessed
         if "none" in words:
             out.append(Value(Expr("None"), "doc", None))
-        for v in out:
-            v.origin = "doc"
         return out or None
 
 
@@ -478,8 +483,10 @@ class Target:
         self.count += 1
         call_id = f"{self.id}#{self.count}"
         expr, imports = self._render(choice)
-        valid = all(v.origin in TYPED for v in choice.values())
-        hinted = all(v.origin in HINTED for k, v in choice.items() if k != "<self>")
+        receiver = choice.get("<self>")
+        real_receiver = receiver is None or receiver.expr is None or receiver.origin == "recorded"
+        valid = real_receiver and all(v.origin in TYPED for k, v in choice.items() if k != "<self>")
+        hinted = real_receiver and all(v.origin in HINTED for k, v in choice.items() if k != "<self>")
         spec = {"id": call_id, "target": self.id, "expr": expr, "imports": imports, "shape": self.shape,
                 "valid": valid, "hinted": hinted, "public": self.is_public}
         self.calls[call_id] = choice
