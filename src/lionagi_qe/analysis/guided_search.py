@@ -360,7 +360,10 @@ def _same(first: dict[str, Any], second: dict[str, Any]) -> bool:
 def _second_run(
     job: SearchJob, result: SearchResult, bugs: list[dict[str, Any]]
 ) -> tuple[list[FoundCall], list[dict[str, Any]]]:
-    """Run the kept calls and crashes again, each alone, in a witness worker; keep what ends the same."""
+    """Run the kept calls and crashes again, each alone, in a witness worker; keep what ends the same.
+
+    Crashes are reported once per exception type and place (several methods failing on one line are one bug).
+    """
     calls = [c for c in result.calls if c.spec.get("shape") != "doctest"]
     specs = [c.spec for c in calls] + bugs
     if not specs:
@@ -388,8 +391,11 @@ def _second_run(
             f"{dropped} call(s) ended differently when run again alone in other surroundings "
             "(time zone, hash seed, temporary folder, earlier calls): not pinned"
         )
-    confirmed = [bug_report(b) for b in bugs if again.get(b["id"]) and _same(b, again[b["id"]])]
-    return kept, confirmed[:MAX_BUGS]
+    confirmed: dict[tuple[str, str], dict[str, Any]] = {}
+    for bug in bugs:
+        if again.get(bug["id"]) and _same(bug, again[bug["id"]]):
+            confirmed.setdefault((bug["exc"][1], bug.get("where") or bug["id"]), bug_report(bug))
+    return kept, list(confirmed.values())[:MAX_BUGS]
 
 
 def _spec_only(spec: dict[str, Any]) -> dict[str, Any]:
