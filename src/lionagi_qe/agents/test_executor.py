@@ -27,6 +27,7 @@ from pathlib import Path
 from lionagi_qe.agents.memory_keys import execution_key, run_id_of
 from lionagi_qe.agents.records import ExecutionRecord
 from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_contexts import load_test_contexts
@@ -82,7 +83,10 @@ class TestExecutorAgent(BaseQEAgent):
         work_dir = Path(ctx.work_dir or run_folder(project.root, run_id))
         selection = await self._impacted(ctx, project, run_id) if ctx.diff and ctx.only_impacted else None
         chosen = tuple(selection.selected) if selection and selection.selected is not None else None
-        settings = RunSettings(python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args, select=chosen)
+        settings = RunSettings(
+            python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args, select=chosen,
+            record_inputs=work_dir / RECORDED_FOLDER if ctx.generate else None,
+        )
         run = await asyncio.to_thread(run_test_suite, project, work_dir, settings)
         previous = Path(selection.map_file) if chosen is not None and selection and selection.map_file else None
         test_map = await asyncio.to_thread(_write_test_map, project, run, work_dir / TEST_MAP, previous)
