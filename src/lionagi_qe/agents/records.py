@@ -148,6 +148,10 @@ class GeneratedRecord(JsonRecord):
     coverage_after: dict[str, Any]
     model_calls: dict[str, Any] | None = None
     """The model's requests, answers, failures, LionAGI's retries and each gap's attempts (None offline)."""
+    possible_bugs: list[dict[str, Any]] = field(default_factory=list)
+    """Crashes of public functions on valid-typed input found while generating (see analysis.guided_search)."""
+    search: dict[str, Any] = field(default_factory=dict)
+    """The offline search's figures: calls_tried, rounds, seconds, stopped."""
 
 
 @dataclass

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from lionagi_qe.analysis.flaky_hunter import HuntOptions
+from lionagi_qe.analysis.offline_generator import DEFAULT_BUDGET
 from lionagi_qe.analysis.performance import SlowdownRule
 from lionagi_qe.analysis.quality_gate import Thresholds
 from lionagi_qe.analysis.readiness import ReadinessThresholds
@@ -57,13 +58,14 @@ class RunContext:
     max_gaps: int = 5
     output_dir: str | None = None
     llm_timeout: float = 60.0
+    budget: float = DEFAULT_BUDGET
+    """Seconds the test generator may spend (its offline search stops in time to verify within it)."""
     coverage_threshold: float | None = None
     """None: the project's coverage `fail_under` if it sets one, else the gate's default (80)."""
     max_failures: int = _GATE.max_failures
     max_flaky: int = _GATE.max_flaky
     wait_timeout: float = 30.0
     """Seconds the quality gate waits for the coverage report of an analyzer running alongside."""
-    budget: float = 60.0
     llm_attempts: int = 3
     """Replies the model may give per gap, each after feedback on the one before (failures, lines missed)."""
     llm_concurrency: int = 4

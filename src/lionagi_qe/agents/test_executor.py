@@ -27,6 +27,7 @@ from pathlib import Path
 from lionagi_qe.agents.memory_keys import execution_key, run_id_of
 from lionagi_qe.agents.records import ExecutionRecord
 from lionagi_qe.agents.run_context import RunContext
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_contexts import load_test_contexts
@@ -82,8 +83,11 @@ class TestExecutorAgent(BaseQEAgent):
         work_dir = Path(ctx.work_dir or run_folder(project.root, run_id))
         selection = await self._impacted(ctx, project, run_id) if ctx.diff and ctx.only_impacted else None
         chosen = tuple(selection.selected) if selection and selection.selected is not None else None
-        settings = RunSettings(python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args, select=chosen)
-        run = await asyncio.to_thread(run_test_suite, project, work_dir, settings)
+        settings = RunSettings(
+            python=python, test_timeout=ctx.test_timeout, pytest_args=ctx.pytest_args, select=chosen,
+            record_inputs=work_dir / RECORDED_FOLDER if ctx.generate else None,
+        )
+        run = await self._execute_suite(ctx, run_id, project, work_dir, settings)
         previous = Path(selection.map_file) if chosen is not None and selection and selection.map_file else None
         test_map = await asyncio.to_thread(_write_test_map, project, run, work_dir / TEST_MAP, previous)
         await asyncio.to_thread(prune_runs, project.root, ctx.keep_runs)
@@ -105,6 +109,12 @@ class TestExecutorAgent(BaseQEAgent):
         if selection is not None:
             run.notes.append(selection.reason)
         return record, run
+
+    async def _execute_suite(
+        self, ctx: RunContext, run_id: str, project: TargetProject, work_dir: Path, settings: RunSettings
+    ) -> TestRunResult:
+        """Run the suite here, in one subprocess (the distributed executor sends it to workers instead)."""
+        return await asyncio.to_thread(run_test_suite, project, work_dir, settings)
 
     async def _impacted(self, ctx: RunContext, project: TargetProject, run_id: str) -> ImpactSelection:
         """The tests to run for `--only-impacted`, from the latest earlier test map of this project."""

@@ -44,6 +44,7 @@ from lionagi_qe.agents.run_inputs import load_run, missing_run, read_record
 from lionagi_qe.analysis.candidate import Candidate, generated_stem
 from lionagi_qe.analysis.gaps import Gap
 from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER
 from lionagi_qe.analysis.llm_loop import GapLoop
 from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
 from lionagi_qe.analysis.llm_trial import try_tests
@@ -79,7 +80,9 @@ class TestGeneratorAgent(BaseQEAgent):
         project = await asyncio.to_thread(
             inspect_project, inputs.execution.code_path, check_syntax=False, source=inputs.execution.source
         )
-        job = _job(inputs.execution, project, stored_gaps.chosen(ctx.gap_ids, ctx.max_gaps), ctx.output_dir)
+        job = _job(
+            inputs.execution, project, stored_gaps.chosen(ctx.gap_ids, ctx.max_gaps), ctx.output_dir, ctx.budget
+        )
         asked: list[Candidate] = []
         mutation = await read_record(self.memory, mutation_key(inputs.run_id), MutationRecord)
         if mutation is not None:
@@ -148,14 +151,21 @@ class TestGeneratorAgent(BaseQEAgent):
         return loop
 
 
-def _job(execution: ExecutionRecord, project: TargetProject, gaps: list[Gap], output_dir: str | None) -> GenerationJob:
+def _job(
+    execution: ExecutionRecord, project: TargetProject, gaps: list[Gap], output_dir: str | None, budget: float
+) -> GenerationJob:
+    settings = RunSettings(
+        python=Path(execution.python), test_timeout=execution.test_timeout, pytest_args=tuple(execution.pytest_args)
+    )
     return GenerationJob(
         project=project,
-        settings=RunSettings(python=Path(execution.python), test_timeout=execution.test_timeout),
+        settings=settings,
         gaps=gaps,
         work_dir=Path(execution.work_dir) / "generation",
         output_dir=Path(output_dir or project.root / ".aqe" / "generated").resolve(),
         baseline_data_file=execution.data_file,
+        budget=budget,
+        recorded_inputs=Path(execution.work_dir) / RECORDED_FOLDER,
     )
 
 
@@ -174,4 +184,6 @@ def _record(
         coverage_before=outcome.coverage_before.to_dict(),
         coverage_after=outcome.coverage_after.to_dict(),
         model_calls=model_calls,
+        possible_bugs=outcome.possible_bugs,
+        search=outcome.search,
     )

@@ -8,9 +8,11 @@
 
 One module per engine: project (what to analyse), interpreter (which
 Python), coverage_config (the project's coverage settings, as coverage.py
-reads them), test_runner (pytest under coverage.py), coverage_report, gaps,
-call_synthesis + offline_generator (tests without a model), llm_prompt
-(prompt and reply parser), verification, test_writer, generation (the
+reads them), test_runner (pytest under coverage.py), input_recording (arguments
+seen during the suite), coverage_report, gaps, call_synthesis +
+offline_generator + guided_search + call_rendering (tests without a model,
+in a warm_worker), llm_prompt (prompt and reply parser), verification,
+confirmation (kept tests in clean processes), test_writer, generation (the
 sequence that closes gaps: verify, fall back, write, measure), quality_gate.
 """
 

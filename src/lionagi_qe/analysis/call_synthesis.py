@@ -212,3 +212,16 @@ def plan_calls(source: str, qualname: str, limit: int = MAX_CALLS) -> CallPlan:
         return plan
     plan.calls = [repr(call) for call in _vary(values, limit)]
     return plan
+
+
+def compared_constants(source: str, qualname: str) -> dict[str, list[Any]]:
+    """{parameter: boundary values} for `qualname` in `source`, JSON-ready (numbers and short strings only)."""
+    _, fn = find_function(ast.parse(source), qualname)
+    if fn is None:
+        return {}
+    found = {}
+    for name, values in _compared_constants(fn).items():
+        plain = [v for v in values if isinstance(v, (int, float, str)) and not (isinstance(v, str) and len(v) > 200)]
+        if plain:
+            found[name] = plain
+    return found

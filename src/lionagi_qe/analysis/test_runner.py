@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lionagi_qe.analysis.coverage_config import coverage_source, read_coverage_config
+from lionagi_qe.analysis.input_recording import recording_options
 from lionagi_qe.analysis.probes import PROBES_DIR, PYTEST_PLUGIN
 from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.errors import TargetProjectError
@@ -51,6 +52,8 @@ class RunSettings:
     rerun_failures: bool = True
     select: tuple[str, ...] | None = None
     """Run only these node ids or test files (`aqe run --only-impacted`); None runs the whole suite."""
+    record_inputs: Path | None = None
+    """Folder where `aqe_record_probe` writes the arguments reaching the project's functions (None: off)."""
 
 
 @dataclass
@@ -261,7 +264,10 @@ def _attempt(project: TargetProject, settings: RunSettings, suite: _Suite, attem
         deselect = suite.work_dir / "deselect.txt"
         deselect.write_text("".join(f"{nodeid}\n" for nodeid in suite.outcomes), encoding="utf-8")
         extra_env["AQE_PROBE_DESELECT"] = str(deselect)
-    args = ["--continue-on-collection-errors", *settings.pytest_args, *(f"--ignore={p}" for p in suite.ignored)]
+    recording_args, recording_env = recording_options(project, settings.record_inputs)
+    extra_env.update(recording_env)
+    args = [*recording_args, "--continue-on-collection-errors", *settings.pytest_args]
+    args += [f"--ignore={p}" for p in suite.ignored]
     suite.command = coverage_command(settings, suite.parts_dir / ".coverage", suite.measure, args)
     watch = _Watch(events)
     with suite.log_file.open("ab") as log:

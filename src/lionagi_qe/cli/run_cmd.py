@@ -69,6 +69,7 @@ _DEFAULT = RunOptions()
 _DEFAULT_PYTEST_ARGS = shlex.join(_DEFAULT.pytest_args)
 MAX_GAPS_SHOWN = 5
 MAX_FAILING_SHOWN = 10
+MAX_REJECTIONS_SHOWN = 10
 _SOURCE_OPTION = typer.Option(
     list(_DEFAULT.source) or None, "--source",
     help="What to measure, like coverage's --source: a package, module or folder (repeatable); "
@@ -159,6 +160,9 @@ def run(
     ),
     llm_concurrency: int = typer.Option(
         _DEFAULT.llm_concurrency, "--llm-concurrency", min=1, help="Gaps the model works on at once."
+    ),
+    budget: float = typer.Option(
+        _DEFAULT.budget, "--budget", min=1, help="Seconds the test generator may spend (search and verification)."
     ),
     as_json: bool = typer.Option(
         False, "--json", help="Print the report as JSON (schema aqe.run/1) and nothing else: --format json."
@@ -545,6 +549,21 @@ def _generation(report: dict[str, Any]) -> None:
         line = f"model: {calls['requests']} request(s), {calls['answered']} answered"
         line += f", {calls['retries']} retried by LionAGI"
         _print(escape(line + (f"; {calls['stopped']}" if calls["stopped"] else "")))
+    _generation_why(generation)
+
+
+def _generation_why(generation: dict[str, Any]) -> None:
+    """Why candidates were rejected, the generator's notes, and possible bugs it ran into."""
+    rejections = generation.get("rejections", [])
+    for rejection in rejections[:MAX_REJECTIONS_SHOWN]:
+        _print(f"[dim]rejected[/] {escape(rejection['gap'])} ({rejection['origin']}): {escape(rejection['reason'])}")
+    if len(rejections) > MAX_REJECTIONS_SHOWN:
+        _print(f"[dim]... and {len(rejections) - MAX_REJECTIONS_SHOWN} more rejected (see --json)[/]")
+    for note in generation.get("notes", []):
+        _print(f"[dim]note[/] {escape(note)}")
+    for bug in generation.get("possible_bugs", []):
+        where = f" at {bug['where']}" if bug["where"] else ""
+        _print(f"[bold yellow]possible bug[/] {escape(bug['call'])} raised {escape(bug['exception'])}{where}")
 
 
 def _failing_tests(report: dict[str, Any]) -> None:

@@ -201,6 +201,13 @@ def generation_section(results: Results) -> dict[str, Any] | None:
         "coverage_before": data.get("coverage_before"),
         "coverage_after": data.get("coverage_after"),
         "model_calls": data.get("model_calls"),
+        "tried": len(data.get("kept", [])) + len(data.get("rejected", [])),
+        "rejections": [
+            {"gap": r["gap"], "origin": r["origin"], "reason": r["reason"]} for r in data.get("rejected", [])
+        ],
+        "notes": data.get("notes", []),
+        "possible_bugs": data.get("possible_bugs", []),
+        "search": data.get("search", {}),
     }
 
 

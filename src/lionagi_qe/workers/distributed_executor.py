@@ -24,12 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lionagi_qe.agents.records import ExecutionRecord
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.agents.test_executor import TestExecutorAgent
-from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
-from lionagi_qe.analysis.project import TargetProject, inspect_project
-from lionagi_qe.analysis.test_runner import CollectionError, TestOutcome, TestRunResult, combine_parts
+from lionagi_qe.analysis.project import TargetProject
+from lionagi_qe.analysis.test_runner import CollectionError, RunSettings, TestOutcome, TestRunResult, combine_parts
 from lionagi_qe.core.task import AgentResult, QETask
 from lionagi_qe.errors import TargetProjectError, WorkerError
 from lionagi_qe.storage.base import MemoryBackend
@@ -69,16 +67,15 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
             result.data["distributed"] = summary
         return result
 
-    async def _run_suite(self, ctx: RunContext, run_id: str) -> tuple[ExecutionRecord, TestRunResult]:
-        project: TargetProject = await asyncio.to_thread(inspect_project, ctx.code_path)
-        python = resolve_interpreter(ctx.python, ctx.venv)
-        interpreter = await asyncio.to_thread(check_interpreter, python)
+    async def _execute_suite(
+        self, ctx: RunContext, run_id: str, project: TargetProject, work_dir: Path, settings: RunSettings
+    ) -> TestRunResult:
+        """Send the suite to the workers as test-file shards; one `TestRunResult` from theirs."""
         code_path = Path(ctx.code_path).resolve()
         if ctx.from_git:
             source = await asyncio.to_thread(git_source, project, code_path, ctx.from_git)
         else:
             source = await asyncio.to_thread(shared_source, project, code_path)
-        work_dir = Path(ctx.work_dir or project.root / ".aqe" / "runs" / run_id)
         slots = self.slots or await self.queue.live_workers()
         shards = plan_shards(
             [project.relative(f) for f in project.test_files],
@@ -87,7 +84,10 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         )
         common = {
             "source": source, "run_id": run_id, "python": ctx.python, "venv": ctx.venv,
-            "test_timeout": ctx.test_timeout, "pytest_args": list(ctx.pytest_args),
+            "test_timeout": settings.test_timeout, "pytest_args": list(settings.pytest_args),
+            "measure": [_relative(item, project.root) for item in project.source_option],
+            "select": list(settings.select) if settings.select is not None else None,
+            "record_inputs": settings.record_inputs is not None,
         }
         started = time.perf_counter()
         requests = [JobRequest(shard.key, "test-shard", {**common, **shard.spec()}) for shard in shards]
@@ -95,20 +95,10 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         summary = self.dispatched[run_id] = self._summary(shards, outcomes, source)
         results = _shard_results(shards, outcomes, project)
         run = _merged_run(results, shards, work_dir, round(time.perf_counter() - started, 3))
+        if settings.record_inputs is not None:
+            _write_recordings(results, shards, settings.record_inputs)
         (work_dir / "shards.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-        record = ExecutionRecord.from_json({
-            "run_id": run_id,
-            "code_path": str(code_path),
-            "project": str(project.root),
-            "sources": [project.relative(p) for p in project.sources],
-            "python": str(python),
-            "interpreter": interpreter,
-            "work_dir": str(work_dir),
-            "test_timeout": ctx.test_timeout,
-            "pytest_args": list(ctx.pytest_args),
-            **run.to_dict(),
-        })
-        return record, run
+        return run
 
     def _summary(
         self, shards: list[Shard], outcomes: dict[str, dict[str, Any]], source: dict[str, Any]
@@ -151,6 +141,21 @@ def _shard_results(
     if all(result["empty"] for result in results):
         raise TargetProjectError(results[0]["why_empty"])
     return results
+
+
+def _relative(item: str, root: Path) -> str:
+    """A `--source` entry as the workers can resolve it: relative to the project root when inside it."""
+    path = Path(item)
+    return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else item
+
+
+def _write_recordings(results: list[dict[str, Any]], shards: list[Shard], folder: Path) -> None:
+    """Each shard's recorded inputs as one file of the run's recording folder (`input_recording`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for shard, result in zip(shards, results, strict=True):
+        if result.get("recorded_inputs"):
+            path = folder / f"inputs-{shard.key}.json"
+            path.write_text(json.dumps(result["recorded_inputs"]), encoding="utf-8")
 
 
 def _merged_run(results: list[dict[str, Any]], shards: list[Shard], work_dir: Path, seconds: float) -> TestRunResult:

@@ -1,8 +1,10 @@
 """The `test-shard` job: run some of a project's test files under coverage, on a worker.
 
     result = run_test_shard({"source": {...}, "run_id": run, "shard": "shard-1", "keep": ["tests/test_a.py"],
-                             "skip": None, "python": None, "venv": None, "test_timeout": 60, "pytest_args": []})
+                             "skip": None, "python": None, "venv": None, "test_timeout": 60, "pytest_args": [],
+                             "measure": [], "select": None, "record_inputs": True})
     result["tests"], result["collection_errors"], result["coverage"]     # coverage: see coverage_transfer
+    result["recorded_inputs"]                   # the inputs reaching the project's functions (input_recording)
 
 The shard runs exactly as a local run's suite does (`analysis.test_runner`:
 timeouts, hung tests, re-runs of failures), with pytest told to collect only
@@ -21,6 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from lionagi_qe.analysis.input_recording import RECORDED_FOLDER, load_recorded
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.probes import SHARD_PLUGIN
 from lionagi_qe.analysis.project import inspect_project
@@ -42,7 +45,7 @@ def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
     source = spec["source"]
     worker = str(spec.get("worker") or socket.gethostname())
     path = locate(source, cache_dir(), worker=worker)
-    project = inspect_project(path)
+    project = inspect_project(path, source=spec.get("measure") or ())
     check_fingerprint(project, source, worker=worker)
     python = resolve_interpreter(spec.get("python"), spec.get("venv"))
     check_interpreter(python)
@@ -51,6 +54,8 @@ def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
         python=python,
         test_timeout=float(spec["test_timeout"]),
         pytest_args=(*spec["pytest_args"], *shard_arguments(spec.get("keep"), spec.get("skip"))),
+        select=tuple(spec["select"]) if spec.get("select") is not None else None,
+        record_inputs=work_dir / RECORDED_FOLDER if spec.get("record_inputs") else None,
     )
     try:
         run = run_test_suite(project, work_dir, settings)
@@ -58,7 +63,7 @@ def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
         if _selected_nothing(work_dir):
             return {"empty": True, "why_empty": str(exc), "tests": [], "collection_errors": [], "notes": [],
                     "exit_code": 5, "resumed": 0, "duration_s": 0.0, "command": [], "coverage": None,
-                    "work_dir": str(work_dir)}
+                    "work_dir": str(work_dir), "recorded_inputs": {}}
         raise
     result = run.to_dict()
     result.pop("data_file")
@@ -66,6 +71,7 @@ def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
     result["coverage"] = pack_coverage(Path(run.data_file), project.root, Path(source["root"]))
     result["coverage_source"] = [_as_caller_sees(item, project.root, source["root"]) for item in run.coverage_source]
     result["work_dir"] = str(work_dir)
+    result["recorded_inputs"] = load_recorded(settings.record_inputs)
     return result
 
 
