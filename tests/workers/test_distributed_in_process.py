@@ -33,7 +33,7 @@ def test_in_process_distributed_run_equals_the_local_run(clean_env: pytest.Monke
     section = distributed["distributed"]
     assert section["queue"] == "in-process" and section["code"] == "shared path"
     assert {s["worker"] for s in section["shards"]} == {"in-process"}
-    assert "development mode: the shards ran inside this process" in section["note"]
+    assert "development mode: the jobs ran inside this process" in section["note"]
     assert "AQE_STORAGE_MODE=production" in section["note"]
 
 

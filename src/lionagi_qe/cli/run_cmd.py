@@ -336,7 +336,7 @@ async def _run(
             console.print(f"[bold]aqe run[/] {escape(options.code_path)}  ({mode} mode, {source})", soft_wrap=True)
             if console.is_terminal:
                 with Progress(*_COLUMNS, console=console) as progress:
-                    return await _fleet(orchestrator, options, _live(progress, track), _shard_progress(progress))
+                    return await _fleet(orchestrator, options, _live(progress, track), _job_progress(progress))
             return await _fleet(orchestrator, options, _plain(track))
         except asyncio.CancelledError:
             _interrupted_now(await _mark(orchestrator, options, running[0] if running else None), style, mode)
@@ -427,12 +427,12 @@ def check_diff_options(options: RunOptions) -> None:
 
 
 async def _fleet(
-    orchestrator: QEOrchestrator, options: RunOptions, on_progress: Callback, on_shard: Any = None
+    orchestrator: QEOrchestrator, options: RunOptions, on_progress: Callback, on_job: Any = None
 ) -> dict[str, Any]:
-    """The pipeline here, or with --distributed the pipeline whose suite runs as shards on workers."""
+    """The pipeline here, or with --distributed the pipeline whose heavy work runs as jobs on workers."""
     if not options.distributed:
         return await run_fleet(orchestrator, options, on_progress=on_progress)
-    return await _distributed_runner()(orchestrator, options, on_progress=on_progress, on_shard=on_shard)
+    return await _distributed_runner()(orchestrator, options, on_progress=on_progress, on_job=on_job)
 
 
 def _distributed_runner() -> Callable[..., Awaitable[dict[str, Any]]]:
@@ -443,11 +443,11 @@ def _distributed_runner() -> Callable[..., Awaitable[dict[str, Any]]]:
     return run_distributed
 
 
-def _shard_progress(progress: Progress) -> Any:
-    """A line per shard: queued, running on which worker, done or failed."""
+def _job_progress(progress: Progress) -> Any:
+    """A line per job (test shard, mutant batch, ...): queued, running on which worker, done or failed."""
     tasks: dict[str, Any] = {}
 
-    def on_shard(key: str, phase: str, info: dict[str, Any]) -> None:
+    def on_job(key: str, phase: str, info: dict[str, Any]) -> None:
         if key not in tasks:
             tasks[key] = progress.add_task(f"  {key}: queued", total=1)
         if phase == "running":
@@ -455,11 +455,12 @@ def _shard_progress(progress: Progress) -> Any:
                             f"(attempt {info['attempt']})")
         elif phase in ("done", "failed"):
             result = info.get("result") or {}
-            what = f"{len(result.get('tests', []))} tests" if phase == "done" else escape(str(info.get("error")))[:160]
+            done = result.get("summary") or f"{len(result.get('tests', []))} tests"
+            what = escape(str(done if phase == "done" else info.get("error")))[:160]
             mark = _MARK["ok" if phase == "done" else "failed"]
             progress.update(tasks[key], completed=1, description=f"  {mark} {key}: {what} on {info['worker']['name']}")
 
-    return on_shard
+    return on_job
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -493,10 +494,13 @@ def _distributed(report: dict[str, Any]) -> None:
     distributed = report.get("distributed")
     if not distributed:
         return
-    for shard in distributed["shards"]:
+    for shard in distributed.get("shards", []):
         files = f"{len(shard['files'])} file(s)" + (" + the rest" if shard["takes_the_rest"] else "")
         _print(f"{shard['shard']}: {files}, {shard['tests']} tests on {escape(str(shard['worker']))} "
                f"(attempt {shard['attempts']})")
+    for job in distributed.get("jobs", []):
+        _print(f"{job['job']} ({job['kind']}): {escape(str(job['summary'] or job['error'] or job['status']))} "
+               f"on {escape(str(job['worker']))} (attempt {job['attempts']})")
     if distributed.get("note"):
         console.print(f"[dim]{escape(distributed['note'])}[/]")
 

@@ -212,10 +212,15 @@ def generation_section(results: Results) -> dict[str, Any] | None:
 
 
 def distributed_section(results: Results) -> dict[str, Any] | None:
-    """Which worker ran which shard of the suite (`aqe run --distributed`); None for a local run."""
+    """Which worker ran what (`aqe run --distributed`): the suite's shards and the other agents' jobs; None if local."""
     executor = results.get("test-executor")
-    distributed = executor.data.get("distributed") if executor is not None else None
-    return dict(distributed) if distributed else None
+    section = dict(executor.data.get("distributed") or {}) if executor is not None else {}
+    jobs = [
+        row for r in results.values() if r is not executor for row in (r.data.get("distributed") or {}).get("jobs", [])
+    ]
+    if not section and not jobs:
+        return None
+    return {**section, "jobs": jobs}
 
 
 def agents_section(results: Results) -> dict[str, dict[str, Any]]:

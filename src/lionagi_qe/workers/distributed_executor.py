@@ -3,7 +3,7 @@
     queue = JobQueue(orchestrator.memory, config=orchestrator.storage_config)
     async with queue:
         orchestrator.create_and_register_agent(
-            DistributedTestExecutorAgent, agent_id="test-executor", queue=queue, on_shard=print)
+            DistributedTestExecutorAgent, agent_id="test-executor", jobs=JobClient(queue, on_job=print))
         await orchestrator.execute_pipeline([...], {"code_path": ".", "distributed": True, "shards": 4})
 
 Same context and same `ExecutionRecord` as `TestExecutorAgent`; only the
@@ -32,9 +32,9 @@ from lionagi_qe.core.task import AgentResult, QETask
 from lionagi_qe.errors import TargetProjectError, WorkerError
 from lionagi_qe.storage.base import MemoryBackend
 from lionagi_qe.workers.coverage_transfer import unpack_coverage
-from lionagi_qe.workers.dispatch import JobProgress, JobRequest, run_jobs
+from lionagi_qe.workers.dispatch import JobRequest
+from lionagi_qe.workers.job_client import JobClient
 from lionagi_qe.workers.project_source import git_source, shared_source
-from lionagi_qe.workers.queue import JobQueue
 from lionagi_qe.workers.shards import Shard, file_durations, merge_results, plan_shards
 
 
@@ -42,20 +42,10 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
     """Runs the suite as jobs; see the module docstring."""
 
     def __init__(
-        self,
-        agent_id: str,
-        model: Any = None,
-        memory: MemoryBackend | None = None,
-        *,
-        queue: JobQueue,
-        on_shard: JobProgress | None = None,
-        slots: int = 0,
+        self, agent_id: str, model: Any = None, memory: MemoryBackend | None = None, *, jobs: JobClient
     ) -> None:
         super().__init__(agent_id, model, memory)
-        self.queue = queue
-        self.on_shard = on_shard
-        self.slots = slots
-        """Jobs the workers take at once (0: count the live workers)."""
+        self.jobs = jobs
         self.dispatched: dict[str, dict[str, Any]] = {}
         """The `distributed` section of each run this agent dispatched, by run id, until its result takes it."""
 
@@ -76,11 +66,10 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
             source = await asyncio.to_thread(git_source, project, code_path, ctx.from_git)
         else:
             source = await asyncio.to_thread(shared_source, project, code_path)
-        slots = self.slots or await self.queue.live_workers()
         shards = plan_shards(
             [project.relative(f) for f in project.test_files],
             await file_durations(self.memory, str(project.root)),
-            ctx.shards or 2 * max(1, slots),
+            ctx.shards or 2 * await self.jobs.capacity(),
         )
         common = {
             "source": source, "run_id": run_id, "python": ctx.python, "venv": ctx.venv,
@@ -91,7 +80,7 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         }
         started = time.perf_counter()
         requests = [JobRequest(shard.key, "test-shard", {**common, **shard.spec()}) for shard in shards]
-        outcomes = await run_jobs(self.queue, run_id, requests, on_progress=self.on_shard, worker_wait=ctx.worker_wait)
+        outcomes = await self.jobs.run(run_id, requests, worker_wait=ctx.worker_wait)
         summary = self.dispatched[run_id] = self._summary(shards, outcomes, source)
         results = _shard_results(shards, outcomes, project)
         run = _merged_run(results, shards, work_dir, round(time.perf_counter() - started, 3))
@@ -120,7 +109,7 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
                 "error": outcome.get("error"),
             })
         return {
-            "queue": "postgresql" if self.queue.production else "in-process",
+            "queue": self.jobs.queue_name,
             "code": f"git {source['url']}@{source['commit']}" if "url" in source else "shared path",
             "shards": rows,
         }
