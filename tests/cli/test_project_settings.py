@@ -114,7 +114,9 @@ def test_aqe_config_shows_each_setting_and_where_it_came_from(offline: pytest.Mo
     origin = f"[tool.aqe] in {pyproject}"
     assert fleet["settings"]["max-gaps"] == {"value": 2, "origin": origin}
     assert fleet["settings"]["test-timeout"] == {"value": 7.0, "origin": "command line"}
-    assert fleet["settings"]["coverage-threshold"] == {"value": None, "origin": "default"}  # fail_under, else 80
+    assert fleet["settings"]["coverage-threshold"] == {
+        "value": 80.0, "origin": "default (the project's coverage config sets no fail_under)"
+    }
     assert fleet["settings"]["storage"] == {"value": "testing", "origin": origin}
     assert (report["mode"], report["source"], report["source_value"]) == ("testing", "[tool.aqe]", "testing")
 
@@ -123,12 +125,24 @@ def test_aqe_config_shows_each_setting_and_where_it_came_from(offline: pytest.Mo
     assert f"Storage mode: testing (from storage = testing in [tool.aqe] of {pyproject})" in out
     assert f"Fleet settings for {root} ([tool.aqe] in {pyproject}):" in out
     rows = [[cell.strip() for cell in line.split("│")[1:4]] for line in out.splitlines()]
-    assert ["max-gaps", "2", origin] in rows and ["coverage-threshold", "-", "default"] in rows
+    assert ["max-gaps", "2", origin] in rows
+    assert ["coverage-threshold", "80.0", "default (the project's coverage config sets no fail_under)"] in rows
 
     offline.setenv("AQE_STORAGE_MODE", "dev")
     report = json.loads(aqe("config", "--project", str(root), "--json")[1])
     storage = report["fleet"]["settings"]["storage"]
     assert storage == {"value": "development", "origin": "environment (AQE_STORAGE_MODE)"}
+
+
+def test_aqe_config_shows_the_threshold_the_gate_takes_from_fail_under(
+    offline: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = copy_sample(tmp_path)
+    (root / ".coveragerc").write_text("[report]\nfail_under = 91.5\n", encoding="utf-8")
+    settings = json.loads(aqe("config", "--project", str(root), "--json")[1])["fleet"]["settings"]
+    assert settings["coverage-threshold"] == {"value": 91.5, "origin": f"fail_under in {root / '.coveragerc'}"}
+    settings = json.loads(aqe("config", "--project", str(root), "--json", "--coverage-threshold", "70")[1])
+    assert settings["fleet"]["settings"]["coverage-threshold"] == {"value": 70.0, "origin": "command line"}
 
 
 def test_aqe_config_refuses_an_option_aqe_run_does_not_have(offline: pytest.MonkeyPatch) -> None:

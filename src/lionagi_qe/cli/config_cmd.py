@@ -29,8 +29,14 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from lionagi_qe.analysis.coverage_config import read_coverage_config
+from lionagi_qe.analysis.interpreter import resolve_interpreter
+from lionagi_qe.analysis.project import inspect_project
+from lionagi_qe.analysis.quality_gate import Thresholds
+from lionagi_qe.analysis.verification import first_line
 from lionagi_qe.cli.common import console, fail, run_async
 from lionagi_qe.cli.project_settings import (
+    DEFAULT,
     ProjectConfig,
     Setting,
     configured_storage,
@@ -42,7 +48,7 @@ from lionagi_qe.cli.run_cmd import run_command
 from lionagi_qe.cli.settings_table import settings_json, settings_table
 from lionagi_qe.config import StorageConfig, StorageMode
 from lionagi_qe.config.storage_config import MODE_VARIABLES
-from lionagi_qe.errors import ConfigurationError
+from lionagi_qe.errors import ConfigurationError, TargetProjectError
 from lionagi_qe.storage.factory import create_memory
 
 TOOL_AQE = "[tool.aqe]"
@@ -88,7 +94,26 @@ def fleet_settings(project: str, args: list[str]) -> tuple[ProjectConfig, list[S
             f"{message} (aqe config takes --check, --json, --project and aqe run's options)"
         ) from None
     project_config = read_project_config(project)
-    return project_config, [*settle(ctx, project_config).values(), storage_setting(project_config)]
+    settled = settle(ctx, project_config)
+    threshold = settled["coverage_threshold"]
+    if threshold.value is None:
+        settled["coverage_threshold"] = _threshold_from_coverage_config(
+            threshold.key, project, ctx.params.get("python"), ctx.params.get("venv")
+        )
+    return project_config, [*settled.values(), storage_setting(project_config)]
+
+
+def _threshold_from_coverage_config(key: str, project: str, python: Any, venv: Any) -> Setting:
+    """The gate's coverage threshold when no option sets it: the project's `fail_under`, else the gate's default."""
+    default = Setting(key, Thresholds().min_coverage, f"{DEFAULT} (the project's coverage config sets no fail_under)")
+    try:
+        target = inspect_project(project, check_syntax=False)
+        coverage = read_coverage_config(target, resolve_interpreter(python, venv))
+    except TargetProjectError as exc:
+        return Setting(key, Thresholds().min_coverage, f"{DEFAULT} (fail_under not read: {first_line(str(exc))})")
+    if coverage.fail_under is None:
+        return default
+    return Setting(key, coverage.fail_under, f"fail_under in {coverage.file}")
 
 
 def describe(settings: StorageConfig, env: Mapping[str, str], project: ProjectConfig | None = None) -> dict[str, Any]:
