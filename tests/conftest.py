@@ -29,8 +29,7 @@ import psycopg
 import pytest
 
 from helpers.embedded_postgres import import_pgserver
-from helpers.pgbouncer import PACKAGE as PGBOUNCER_PACKAGE
-from helpers.pgbouncer import PgBouncer, config_through, find_binary
+from helpers.pgbouncer import PgBouncer, config_through, need_pgbouncer
 from lionagi_qe.config import StorageConfig
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 from lionagi_qe.storage import MemoryBackend, SessionMemory
@@ -99,11 +98,7 @@ def embedded_config(embedded_data: Path) -> Iterator[StorageConfig]:
 
 
 def _pgbouncer(postgres_url: str, mode: str) -> Iterator[PgBouncer]:
-    if find_binary() is None:
-        reason = f"pgbouncer is not installed: apt-get install -y {PGBOUNCER_PACKAGE} (Debian package)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; .ci/run installs it")
-        pytest.skip(reason)
+    need_pgbouncer()
     with PgBouncer(postgres_url, mode) as bouncer:
         yield bouncer
 

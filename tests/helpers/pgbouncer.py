@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
+import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from lionagi_qe.config import StorageConfig
@@ -142,3 +143,12 @@ def config_through(bouncer: PgBouncer, direct: StorageConfig) -> StorageConfig:
     return StorageConfig.for_production(
         bouncer.url, **settings, pooler=bouncer.mode, direct_url=direct.database_url.get_secret_value()
     )
+
+
+def need_pgbouncer() -> None:
+    """Skip the test where pgbouncer is not installed; in CI (.ci/run installs it) fail instead."""
+    if find_binary() is None:
+        reason = f"pgbouncer is not installed: apt-get install -y {PACKAGE} (Debian package)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; .ci/run installs it")
+        pytest.skip(reason)

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from helpers.pgbouncer import PgBouncer, config_through
+from helpers.pgbouncer import PgBouncer, config_through, need_pgbouncer
 from helpers.postgres import STORAGE_VARIABLES, run_worker, start_together, worker_command, worker_env
 from lionagi_qe.storage.postgres import PostgresMemory
 from lionagi_qe.storage.postgres_schema import channel_name
@@ -90,6 +90,7 @@ async def test_an_undeclared_transaction_pooler_turns_prepared_statements_off_wi
     postgres_url: str, pg_config: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     """pooler=none through PgBouncer in transaction mode with two server connections: 42P05 / 26000 appear."""
+    need_pgbouncer()
     with PgBouncer(postgres_url, "transaction", pool_size=2, ignore_options=True) as small:
         config = config_through(small, pg_config).model_copy(update={"pooler": pg_config.pooler})
         memory = PostgresMemory(config)
