@@ -1,5 +1,7 @@
 """Helpers of the distributed-run tests: `aqe worker` processes, a project whose tests sleep, report parts.
 
+    code, report, err = aqe_in_process("run", str(project), "--distributed", "--json")   # in-process worker
+    project, commit = committed_sample(tmp_path)         # the sample project as a git repository, one commit
     env = production_env(postgres_url, schema)          # what a worker and a run on that schema need
     with WorkerProcesses(env) as workers:
         workers.start("w1"); workers.start("w2")         # real `aqe worker` processes
@@ -21,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from typer.testing import CliRunner
 
-from helpers.fleet import write_project
+from helpers.fleet import copy_sample, write_project
+from lionagi_qe.cli.main import app
 from lionagi_qe.config.storage_config import STORAGE_VARIABLES
 
 AQE = str(Path(sys.executable).parent / "aqe")
@@ -38,6 +42,27 @@ def production_env(url: str, schema: str, **extra: str) -> dict[str, str]:
     })
     env.update(extra)
     return env
+
+
+def aqe_in_process(*args: str) -> tuple[int, dict[str, Any] | None, str]:
+    """Run `aqe ARGS` in this process (development mode: jobs go to a worker inside it): (exit code, report, stderr)."""
+    result = CliRunner().invoke(app, list(args))
+    report = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+    return result.exit_code, report, result.stderr
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd`; its output."""
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def committed_sample(tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the sample project as a git repository of one commit: (its folder, the commit's hash)."""
+    project = copy_sample(tmp_path)
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "sample")
+    return project, git(project, "rev-parse", "HEAD")
 
 
 def run_aqe(env: dict[str, str], *args: str, timeout: float = 240) -> tuple[int, dict[str, Any] | None, str]:

@@ -3,24 +3,15 @@ queue and a worker inside the process, the same report as a local run; `--from-g
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from helpers.fleet import copy_sample
-from helpers.workers import comparable
-from lionagi_qe.cli.main import app
+from helpers.workers import aqe_in_process as aqe
+from helpers.workers import committed_sample, comparable, git
 
 pytestmark = pytest.mark.slow
-
-
-def aqe(*args: str) -> tuple[int, dict | None, str]:
-    result = CliRunner().invoke(app, list(args))
-    report = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
-    return result.exit_code, report, result.stderr
 
 
 def test_in_process_distributed_run_equals_the_local_run(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -37,22 +28,10 @@ def test_in_process_distributed_run_equals_the_local_run(clean_env: pytest.Monke
     assert "AQE_STORAGE_MODE=production" in section["note"]
 
 
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def _committed_sample(tmp_path: Path) -> tuple[Path, str]:
-    project = copy_sample(tmp_path)
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "sample")
-    return project, _git(project, "rev-parse", "HEAD")
-
-
 def test_from_git_workers_run_their_checkout_with_the_same_figures(
     clean_env: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    project, commit = _committed_sample(tmp_path)
+    project, commit = committed_sample(tmp_path)
     cache = tmp_path / "cache"
     clean_env.setenv("AQE_WORKER_CACHE", str(cache))
     code, local, _ = aqe("run", str(project), "--no-generate", "--json")
@@ -70,12 +49,12 @@ def test_from_git_workers_run_their_checkout_with_the_same_figures(
 def test_from_git_refuses_a_checkout_at_another_commit_or_with_changes(
     clean_env: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    project, commit = _committed_sample(tmp_path)
+    project, commit = committed_sample(tmp_path)
     (project / "tests" / "test_pricing.py").write_text("def test_changed(): pass\n", encoding="utf-8")
     code, report, _ = aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", "--json")
     assert code == 2 and report is not None
     assert "has uncommitted changes" in report["error"]["message"]
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "changed")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "changed")
     code, report, _ = aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", "--json")
     assert code == 2 and report is not None
     assert f"--from-git asks workers for {commit[:12]}" in report["error"]["message"]

@@ -84,14 +84,15 @@ def test_coverage_moves_from_the_workers_root_to_the_callers(tmp_path: Path) -> 
 
     source = "def f(x):\n    if x:\n        return 1\n    return 2\nf(1)\n"
     worker_root = write_project(tmp_path / "w", {"m.py": source})
-    subprocess.run([sys.executable, "-m", "coverage", "run", "--branch", "--data-file=.cov", "m.py"],
+    subprocess.run([sys.executable, "-m", "coverage", "run", "--branch", "--data-file=.cov", "--context=t1", "m.py"],
                    cwd=worker_root, check=True)
     blob = pack_coverage(worker_root / ".cov", worker_root, tmp_path / "caller")
     data = coverage.CoverageData(basename=str(unpack_coverage(blob, tmp_path / ".coverage.s1")))
     data.read()
-    assert data.measured_files() == {str(tmp_path / "caller" / "m.py")}
-    arcs = sorted(data.arcs(str(tmp_path / "caller" / "m.py")) or [])
-    assert arcs == [(-1, 1), (-1, 2), (1, 5), (2, 3), (3, -1), (5, -1)]
+    moved = str(tmp_path / "caller" / "m.py")
+    assert data.measured_files() == {moved}
+    assert sorted(data.arcs(moved) or []) == [(-1, 1), (-1, 2), (1, 5), (2, 3), (3, -1), (5, -1)]
+    assert data.contexts_by_lineno(moved) == {1: ["t1"], 2: ["t1"], 3: ["t1"], 5: ["t1"]}   # per-test contexts kept
 
 
 async def test_the_first_result_of_a_job_wins(memory: MemoryBackend) -> None:

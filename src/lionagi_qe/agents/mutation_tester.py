@@ -11,19 +11,22 @@ against only those tests in a warm, forked worker. Context (`RunContext`):
 run_id, max_mutants. Reads the run's execution; writes
 aqe/quality/<run>/mutation (`MutationRecord`): the surviving mutants there
 are targets for test-generator (a test that kills one is worth keeping).
+The mutants run in `_run_mutants`, the one step a distributed run
+(`workers.distributed_mutation`) does elsewhere.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from lionagi_qe.agents.memory_keys import mutation_key
-from lionagi_qe.agents.records import MutationRecord
+from lionagi_qe.agents.records import ExecutionRecord, MutationRecord
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.agents.run_inputs import load_run, missing_run
-from lionagi_qe.analysis.mutation_testing import MutantSettings, plan_mutants, run_mutants
-from lionagi_qe.analysis.project import inspect_project
+from lionagi_qe.analysis.mutation_testing import Mutant, MutantSettings, MutationRun, plan_mutants, run_mutants
+from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_contexts import load_test_contexts
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask
@@ -50,7 +53,7 @@ class MutationTesterAgent(BaseQEAgent):
         plan = await asyncio.to_thread(plan_mutants, project, contexts, passed, ctx.max_mutants)
         settings = MutantSettings(python=Path(execution.python), pytest_args=tuple(execution.pytest_args))
         work_dir = Path(execution.work_dir) / "mutation"
-        run = await asyncio.to_thread(run_mutants, project, settings, plan.mutants, work_dir)
+        run = await self._run_mutants(ctx, execution, project, settings, plan.mutants, work_dir)
         notes = list(run.notes)
         if not contexts.lines:
             notes.append("no per-test coverage in this run: no test ran a measured line, so nothing was mutated")
@@ -69,3 +72,15 @@ class MutationTesterAgent(BaseQEAgent):
             f"{len(run.survived)} survived of {record.total} mutants ({run.per_second:g}/s)",
             **record.to_json(),
         )
+
+    async def _run_mutants(
+        self,
+        ctx: RunContext,
+        execution: ExecutionRecord,
+        project: TargetProject,
+        settings: MutantSettings,
+        mutants: Sequence[Mutant],
+        work_dir: Path,
+    ) -> MutationRun:
+        """Run `mutants` (in plan order) against their tests: here, in warm forked workers (`run_mutants`)."""
+        return await asyncio.to_thread(run_mutants, project, settings, mutants, work_dir)

@@ -73,9 +73,13 @@ class Mutant:
             "edit": list(self.edit), "tests": list(self.tests), "timeout": self.timeout,
         }
 
+    def portable(self) -> dict[str, Any]:
+        """The mutant as JSON, its file relative to the project root: `from_survivor` reads it back on any checkout."""
+        return {**_describe(self), "edit": list(self.edit)}
+
     @classmethod
     def from_survivor(cls, stored: Mapping[str, Any], project: TargetProject) -> Mutant:
-        """The mutant a `MutationRecord.survived` entry describes (read back from memory)."""
+        """The mutant a `MutationRecord.survived` entry (or `portable()`) describes, its file under `project`."""
         return cls(
             id=stored["id"], file=stored["file"], path=str(project.root / stored["file"]), module=stored["module"],
             qualname=stored["qualname"], holder=stored["holder"], line=stored["line"], operator=stored["operator"],

@@ -6,7 +6,8 @@
 The data is coverage.py's own serialization (`CoverageData.dumps`, compressed),
 base64-encoded. When the worker ran a checkout at another path (`--from-git`),
 every measured file is moved from the worker's project root to the caller's
-first, so the caller's `coverage combine` sees its own paths.
+first, so the caller's `coverage combine` sees its own paths; the per-test
+contexts move with them (the mutation tester and the test map read those).
 """
 
 from __future__ import annotations
@@ -37,12 +38,7 @@ def unpack_coverage(blob: str, data_file: Path) -> Path:
 
 def _moved(data: CoverageData, worker_root: Path, caller_root: Path) -> CoverageData:
     moved = CoverageData(no_disk=True)
-    paths = {name: _move(name, worker_root, caller_root) for name in data.measured_files()}
-    if data.has_arcs():
-        moved.add_arcs({paths[name]: data.arcs(name) or [] for name in paths})
-    else:
-        moved.add_lines({paths[name]: data.lines(name) or [] for name in paths})
-    moved.touch_files(paths.values())
+    moved.update(data, map_path=lambda name: _move(name, worker_root, caller_root))
     return moved
 
 

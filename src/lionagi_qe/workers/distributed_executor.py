@@ -28,44 +28,23 @@ from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.agents.test_executor import TestExecutorAgent
 from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.analysis.test_runner import CollectionError, RunSettings, TestOutcome, TestRunResult, combine_parts
-from lionagi_qe.core.task import AgentResult, QETask
-from lionagi_qe.errors import TargetProjectError, WorkerError
-from lionagi_qe.storage.base import MemoryBackend
+from lionagi_qe.errors import TargetProjectError
 from lionagi_qe.workers.coverage_transfer import unpack_coverage
 from lionagi_qe.workers.dispatch import JobRequest
+from lionagi_qe.workers.dispatching_agent import DispatchingAgent
 from lionagi_qe.workers.job_client import JobClient
-from lionagi_qe.workers.project_source import git_source, shared_source
+from lionagi_qe.workers.project_source import job_source
 from lionagi_qe.workers.shards import Shard, file_durations, merge_results, plan_shards
 
 
-class DistributedTestExecutorAgent(TestExecutorAgent):
+class DistributedTestExecutorAgent(DispatchingAgent, TestExecutorAgent):
     """Runs the suite as jobs; see the module docstring."""
-
-    def __init__(
-        self, agent_id: str, model: Any = None, memory: MemoryBackend | None = None, *, jobs: JobClient
-    ) -> None:
-        super().__init__(agent_id, model, memory)
-        self.jobs = jobs
-        self.dispatched: dict[str, dict[str, Any]] = {}
-        """The `distributed` section of each run this agent dispatched, by run id, until its result takes it."""
-
-    async def execute(self, task: QETask) -> AgentResult:
-        """Run the suite on the workers; the result is the local executor's plus `distributed`."""
-        result = await super().execute(task)
-        summary = self.dispatched.pop(str(result.data.get("run_id")), None)
-        if summary is not None:
-            result.data["distributed"] = summary
-        return result
 
     async def _execute_suite(
         self, ctx: RunContext, run_id: str, project: TargetProject, work_dir: Path, settings: RunSettings
     ) -> TestRunResult:
         """Send the suite to the workers as test-file shards; one `TestRunResult` from theirs."""
-        code_path = Path(ctx.code_path).resolve()
-        if ctx.from_git:
-            source = await asyncio.to_thread(git_source, project, code_path, ctx.from_git)
-        else:
-            source = await asyncio.to_thread(shared_source, project, code_path)
+        source = await asyncio.to_thread(job_source, project, Path(ctx.code_path).resolve(), ctx.from_git)
         shards = plan_shards(
             [project.relative(f) for f in project.test_files],
             await file_durations(self.memory, str(project.root)),
@@ -82,7 +61,7 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         requests = [JobRequest(shard.key, "test-shard", {**common, **shard.spec()}) for shard in shards]
         outcomes = await self.jobs.run(run_id, requests, worker_wait=ctx.worker_wait)
         summary = self.dispatched[run_id] = self._summary(shards, outcomes, source)
-        results = _shard_results(shards, outcomes, project)
+        results = _shard_results(requests, outcomes)
         run = _merged_run(results, shards, work_dir, round(time.perf_counter() - started, 3))
         if settings.record_inputs is not None:
             _write_recordings(results, shards, settings.record_inputs)
@@ -115,18 +94,9 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         }
 
 
-def _shard_results(
-    shards: list[Shard], outcomes: dict[str, dict[str, Any]], project: TargetProject
-) -> list[dict[str, Any]]:
-    """The shards' results; the first failure raised as the local run would (project) or as the workers' (worker)."""
-    for shard in shards:
-        outcome = outcomes[shard.key]
-        if outcome["status"] == "ok":
-            continue
-        if outcome.get("fault") == "project":
-            raise TargetProjectError(outcome["error"])
-        raise WorkerError(f"{shard.key} could not be run: {outcome['error']}")
-    results = [outcomes[shard.key]["result"] for shard in shards]
+def _shard_results(requests: list[JobRequest], outcomes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shards' results (`JobClient.results`); a run whose every shard selected no test fails as a local one."""
+    results = JobClient.results(requests, outcomes)
     if all(result["empty"] for result in results):
         raise TargetProjectError(results[0]["why_empty"])
     return results

@@ -1,8 +1,10 @@
 """How a distributed agent sends its work to the workers: the queue, progress per job, the slots to plan for.
 
     jobs = JobClient(queue, on_job=lambda key, phase, info: print(key, phase), slots=2)
-    outcomes = await jobs.run(run_id, [JobRequest("mutants-1", "mutant-batch", spec)], worker_wait=60)
-    jobs.rows(outcomes)       # the report's rows: which worker ran which job, attempts, status
+    requests = [JobRequest("mutants-1", "mutant-batch", spec)]
+    outcomes = await jobs.run(run_id, requests, worker_wait=60)
+    jobs.results(requests, outcomes)   # each job's result, in order; a failed job raised as the run's error
+    jobs.rows(requests, outcomes)      # the report's rows: which worker ran which job, attempts, status
 
 Every distributed agent (`distributed_executor`, and one per job kind that
 an agent sends) takes a `JobClient`; `fleet.distributed` gives them all the
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lionagi_qe.errors import TargetProjectError, WorkerError
 from lionagi_qe.workers.dispatch import JobProgress, JobRequest, run_jobs
 from lionagi_qe.workers.queue import JobQueue
 
@@ -59,3 +62,19 @@ class JobClient:
                 "error": outcome.get("error"),
             })
         return rows
+
+    @staticmethod
+    def results(requests: Sequence[JobRequest], outcomes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each job's result, in the order of `requests`; the first failed job raised.
+
+        A failure for the project's reasons raises `TargetProjectError` with its message (the run fails as a
+        local run would); one no worker could run raises `WorkerError` naming the job.
+        """
+        for request in requests:
+            outcome = outcomes[request.key]
+            if outcome["status"] == "ok":
+                continue
+            if outcome.get("fault") == "project":
+                raise TargetProjectError(outcome["error"])
+            raise WorkerError(f"{request.key} could not be run: {outcome['error']}")
+        return [outcomes[request.key]["result"] for request in requests]

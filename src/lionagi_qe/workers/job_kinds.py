@@ -2,6 +2,7 @@
 
     kind = JOB_KINDS["test-shard"]
     kind.run(spec)          # in the job process: returns the result stored for the caller
+    kind.queue              # 'tests'; mutant batches go to 'mutants' (`aqe worker --queues`, default every queue)
 
 Adding a kind (mutant batches, flaky re-runs, candidate verification) takes
 three steps: a function `run_x(spec: dict) -> dict` here in `workers/` that
@@ -9,7 +10,8 @@ calls its engine (plain JSON in and out, paths as the worker sees them:
 resolve the project with `project_source.locate`), an entry in `JOB_KINDS`,
 and on the caller's side a planner that splits the work into specs, sends
 them with `dispatch.run_jobs` and merges the results (as
-`distributed_executor` does for test shards). Raise `TargetProjectError`
+`distributed_executor` does for test shards and `distributed_mutation`
+for mutant batches). Raise `TargetProjectError`
 for the project's faults (reported, never retried) and `WorkerError` for the
 worker's (retried on another worker, up to AQE_JOB_ATTEMPTS tries).
 """
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lionagi_qe.workers.mutant_batch import run_mutant_batch
 from lionagi_qe.workers.test_shard import run_test_shard
 
 DEFAULT_QUEUE = "aqe"
@@ -38,5 +41,6 @@ JOB_KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
         JobKind("test-shard", run_test_shard, queue="tests"),
+        JobKind("mutant-batch", run_mutant_batch, queue="mutants"),
     )
 }

@@ -1,7 +1,8 @@
 """Where a worker finds the project: the same path (a shared volume) or a git commit checked out into a cache.
 
-    source = shared_source(project)                       # caller: the path every worker must see
-    source = git_source(project, "https://git.example/app.git@4f1c2e9")   # caller: refuses a PATH at another commit
+    source = shared_source(project, code_path)            # caller: the path every worker must see
+    source = git_source(project, code_path, "https://git.example/app.git@4f1c2e9")  # refuses PATH at another commit
+    source = job_source(project, code_path, ctx.from_git) # caller: whichever of the two the run asked for
     path = locate(source, cache_dir(), worker="w1")       # worker: the folder to run, or WorkerError saying why not
     check_fingerprint(project, source, worker="w1")       # worker: refuses a project whose files differ
 
@@ -113,6 +114,13 @@ def git_source(project: TargetProject, code_path: Path, spec: str) -> dict[str, 
         **shared_source(project, code_path),
         "url": url, "commit": full, "subdir": code_path.resolve().relative_to(top).as_posix(),
     }
+
+
+def job_source(project: TargetProject, code_path: Path, from_git: str | None) -> dict[str, Any]:
+    """Where a run's jobs find the project: `git_source` with `--from-git URL@COMMIT`, else `shared_source`."""
+    if from_git:
+        return git_source(project, code_path, from_git)
+    return shared_source(project, code_path)
 
 
 def locate(source: dict[str, Any], cache: Path, *, worker: str) -> Path:
