@@ -105,7 +105,8 @@ class RunContext:
     gap_ids: tuple[str, ...] = ()
     """The test generator works on these gaps only (ids as the coverage-analyzer gives them), not the riskiest."""
     distributed: bool = False
-    """Run the suite as test-file shards on `aqe worker` processes (in-process jobs outside production mode)."""
+    """Run the suite as test-file shards, and verify and confirm generated tests, on `aqe worker` processes
+    (in-process jobs outside production mode)."""
     from_git: str | None = None
     """URL@COMMIT that workers check out, instead of seeing the project at the same path."""
     shards: int = 0

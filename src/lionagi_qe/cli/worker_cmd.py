@@ -24,7 +24,8 @@ from lionagi_qe.config import StorageConfig
 
 WORKERS_EXTRA = "pip install 'lionagi-qe-fleet[workers]'"
 _QUEUES = typer.Option(
-    None, "--queues", "-q", help="Queues to take jobs from (repeat; default all). Test shards go to 'tests'."
+    None, "--queues", "-q", help="Queues to take jobs from (repeat; default all). Test shards go to 'tests', the test "
+    "generator's verification and confirmation to 'generation'."
 )
 
 
@@ -41,7 +42,7 @@ def worker(
     check: bool = typer.Option(False, "--check", help="Report the queue (jobs per state, live workers) and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --check: print the report as JSON."),
 ) -> None:
-    """Run fleet jobs (test shards of `aqe run --distributed`) from the PostgreSQL queue."""
+    """Run fleet jobs (test shards, generated tests' verification of `aqe run --distributed`) from the queue."""
     try:
         from lionagi_qe.workers import queue_report, serve
         from lionagi_qe.workers.project_source import CACHE_VARIABLE

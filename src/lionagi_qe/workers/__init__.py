@@ -1,7 +1,8 @@
 """Distributed execution: the fleet's heavy work as procrastinate jobs on `aqe worker` processes.
 
     aqe worker --concurrency 2                 # production mode: same DATABASE_URL as the runs
-    aqe run . --distributed                    # the suite as test-file shards on the workers
+    aqe run . --distributed                    # the suite as test-file shards on the workers, generated
+                                               # tests verified and confirmed there
 
     from lionagi_qe.workers import JobQueue, DistributedTestExecutorAgent, serve
 
@@ -14,6 +15,7 @@ fleet's memory under aqe/workers/<run>/. docs/scaling.md has the details.
 
 from lionagi_qe.workers.dispatch import JobRequest, run_jobs
 from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.distributed_generator import DistributedTestGeneratorAgent
 from lionagi_qe.workers.in_process import in_process_worker
 from lionagi_qe.workers.job_kinds import JOB_KINDS, JobKind
 from lionagi_qe.workers.queue import JobQueue
@@ -23,6 +25,7 @@ from lionagi_qe.workers.worker import queue_report, serve
 __all__ = [
     "JOB_KINDS",
     "DistributedTestExecutorAgent",
+    "DistributedTestGeneratorAgent",
     "JobKind",
     "JobQueue",
     "JobRequest",

@@ -2,7 +2,8 @@
 
     jobs = JobClient(queue, on_job=lambda key, phase, info: print(key, phase), slots=2)
     outcomes = await jobs.run(run_id, [JobRequest("mutants-1", "mutant-batch", spec)], worker_wait=60)
-    jobs.rows(outcomes)       # the report's rows: which worker ran which job, attempts, status
+    jobs.results(["mutants-1"], outcomes)   # the results in order; the first failure raised
+    jobs.rows(requests, outcomes)           # the report's rows: which worker ran which job, attempts, status
 
 Every distributed agent (`distributed_executor`, and one per job kind that
 an agent sends) takes a `JobClient`; `fleet.distributed` gives them all the
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lionagi_qe.errors import TargetProjectError, WorkerError
 from lionagi_qe.workers.dispatch import JobProgress, JobRequest, run_jobs
 from lionagi_qe.workers.queue import JobQueue
 
@@ -41,6 +43,22 @@ class JobClient:
     ) -> dict[str, dict[str, Any]]:
         """Queue `requests` and wait for every outcome (`dispatch.run_jobs`)."""
         return await run_jobs(self.queue, run_id, requests, on_progress=self.on_job, worker_wait=worker_wait)
+
+    @staticmethod
+    def results(keys: Sequence[str], outcomes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """The jobs' results in the order of `keys`; a failed job raised as a local run would fail.
+
+        The project's fault (`fault` "project") is a `TargetProjectError` with the job's message;
+        any other failure a `WorkerError` naming the job.
+        """
+        for key in keys:
+            outcome = outcomes[key]
+            if outcome["status"] == "ok":
+                continue
+            if outcome.get("fault") == "project":
+                raise TargetProjectError(outcome["error"])
+            raise WorkerError(f"{key} could not be run: {outcome['error']}")
+        return [outcomes[key]["result"] for key in keys]
 
     @staticmethod
     def rows(requests: Sequence[JobRequest], outcomes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -3,13 +3,13 @@
     kind = JOB_KINDS["test-shard"]
     kind.run(spec)          # in the job process: returns the result stored for the caller
 
-Adding a kind (mutant batches, flaky re-runs, candidate verification) takes
-three steps: a function `run_x(spec: dict) -> dict` here in `workers/` that
-calls its engine (plain JSON in and out, paths as the worker sees them:
-resolve the project with `project_source.locate`), an entry in `JOB_KINDS`,
-and on the caller's side a planner that splits the work into specs, sends
-them with `dispatch.run_jobs` and merges the results (as
-`distributed_executor` does for test shards). Raise `TargetProjectError`
+Adding a kind (mutant batches, flaky re-runs) takes three steps: a
+function `run_x(spec: dict) -> dict` here in `workers/` that calls its
+engine (plain JSON in and out, paths relative to the project root: open the
+project with `job_project.open_project`), an entry in `JOB_KINDS`, and on
+the caller's side a planner that splits the work into specs, sends them
+with `JobClient.run` and merges the results (as `distributed_executor` does
+for test shards, `distributed_generator` for candidates). Raise `TargetProjectError`
 for the project's faults (reported, never retried) and `WorkerError` for the
 worker's (retried on another worker, up to AQE_JOB_ATTEMPTS tries).
 """
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lionagi_qe.workers.candidate_jobs import run_confirm_kept, run_verify_candidates
 from lionagi_qe.workers.test_shard import run_test_shard
 
 DEFAULT_QUEUE = "aqe"
@@ -38,5 +39,7 @@ JOB_KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
         JobKind("test-shard", run_test_shard, queue="tests"),
+        JobKind("verify-candidates", run_verify_candidates, queue="generation"),
+        JobKind("confirm-kept", run_confirm_kept, queue="generation"),
     )
 }
