@@ -105,8 +105,8 @@ class RunContext:
     gap_ids: tuple[str, ...] = ()
     """The test generator works on these gaps only (ids as the coverage-analyzer gives them), not the riskiest."""
     distributed: bool = False
-    """Run the suite as test-file shards and the mutants in batches on `aqe worker` processes (in-process jobs
-    outside production mode)."""
+    """Run the heavy work on `aqe worker` processes: the suite as test-file shards, generated tests' verification
+    and confirmation, mutant batches (in-process jobs outside production mode)."""
     from_git: str | None = None
     """URL@COMMIT that workers check out, instead of seeing the project at the same path."""
     shards: int = 0

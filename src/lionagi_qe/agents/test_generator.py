@@ -20,6 +20,9 @@ why. Without a model the offline engine does all the work.
 The agent makes the model calls and reads and writes memory; the loop's
 judgement is `analysis.llm_loop`, the sequence after it (verify, fall back,
 offline engines, write, coverage after) `analysis.generation.close_gaps`.
+Where that sequence verifies and confirms candidates is the hook
+`_generation_steps`: here, in this process; `workers.DistributedTestGeneratorAgent`
+sends them to workers.
 
 Context (`RunContext`): run_id, generate, max_gaps, output_dir (default
 <root>/.aqe/generated; files there are never overwritten), llm_timeout
@@ -91,6 +94,7 @@ class TestGeneratorAgent(BaseQEAgent):
         model_calls: dict[str, Any] | None = None
         if self.model is not None:
             asked, fallbacks, model_calls = await self._model_loop(self.model, job, ctx)
+        job = await self._generation_steps(ctx, inputs.run_id, job)
         outcome = await asyncio.to_thread(close_gaps, job, asked, fallbacks)
         engine = "llm+offline" if self.model is not None else "offline"
         record = _record(inputs.run_id, job, outcome, engine, model_calls)
@@ -103,6 +107,14 @@ class TestGeneratorAgent(BaseQEAgent):
             f"{outcome.coverage_before.percent:.1f}% -> {outcome.coverage_after.percent:.1f}%{fallback_note}",
             **record.to_json(),
         )
+
+    async def _generation_steps(self, ctx: RunContext, run_id: str, job: GenerationJob) -> GenerationJob:
+        """`job` with what verifies and confirms its candidates: as built, in this process.
+
+        A subclass returns it with a `verifier` and a `confirmer` of its own
+        (called from the generation thread), each giving what the local one would.
+        """
+        return job
 
     async def _model_loop(
         self, model: Any, job: GenerationJob, ctx: RunContext

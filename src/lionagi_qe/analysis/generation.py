@@ -16,18 +16,23 @@ failing there is rejected), then written to `output_dir` (never over an
 existing file); coverage is measured before and with them. The model call
 itself belongs to the caller (an agent): pass its candidates and the
 fallbacks it already noted (gaps it could not even ask about).
+
+Verifying a batch of candidates and confirming the kept set are the job's
+`verifier` and `confirmer` (`verify_candidates` and `confirm_kept` here;
+`workers.DistributedTestGeneratorAgent` passes versions that run them as
+jobs on workers); the offline search always runs in this process.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lionagi_qe.analysis.candidate import Candidate
-from lionagi_qe.analysis.confirmation import confirm_kept
+from lionagi_qe.analysis.confirmation import Confirmation, confirm_kept
 from lionagi_qe.analysis.coverage_report import Totals, load_coverage
 from lionagi_qe.analysis.gaps import Gap
 from lionagi_qe.analysis.input_recording import load_recorded
@@ -45,6 +50,19 @@ from lionagi_qe.analysis.verification import (
     missing_points,
     verify_candidates,
 )
+
+
+class VerifyCandidates(Protocol):
+    """Verifies a batch of candidates as `verify_candidates` does (same arguments, same verdicts)."""
+
+    def __call__(
+        self, project: TargetProject, settings: RunSettings, candidates: Sequence[Candidate], gaps: dict[str, Gap],
+        work_dir: Path, *, missing: Covered | None = None,
+    ) -> list[Verification]: ...
+
+
+ConfirmKept = Callable[[TargetProject, RunSettings, Sequence[Verification], Path], Confirmation]
+"""Confirms the kept tests in clean processes as `confirm_kept` does."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,10 @@ class GenerationJob:
     """Folder of the inputs recorded while the suite ran (`input_recording`), if any."""
     confirm: bool = True
     """Run the kept tests again in clean processes, alone and with the suite, before writing them."""
+    verifier: VerifyCandidates = verify_candidates
+    """What verifies each batch of candidates (the model's, then the offline engine's)."""
+    confirmer: ConfirmKept = confirm_kept
+    """What confirms the kept tests (when `confirm`)."""
 
 
 @dataclass
@@ -122,7 +144,7 @@ def close_gaps(
     kept = [check for check in checks if check.kept]
     after_data: list[str] = [c.data_file for c in kept if c.data_file]
     if job.confirm and kept:
-        confirmation = confirm_kept(job.project, job.settings, kept, job.work_dir)
+        confirmation = job.confirmer(job.project, job.settings, kept, job.work_dir)
         for index, reason in confirmation.failures.items():
             checks[checks.index(kept[index])] = replace(kept[index], kept=False, reason=f"rejected: {reason}")
         kept = [check for check in checks if check.kept]
@@ -165,6 +187,6 @@ def _verify(
     """Verify `candidates` against the points still `missing`, then take away what the kept ones reach."""
     if not candidates:
         return []
-    checks = verify_candidates(job.project, job.settings, candidates, by_id, job.work_dir / folder, missing=missing)
+    checks = job.verifier(job.project, job.settings, candidates, by_id, job.work_dir / folder, missing=missing)
     forget_reached(missing, [c for c in checks if c.kept])
     return checks

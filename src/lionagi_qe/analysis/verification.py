@@ -3,6 +3,8 @@
     checks = verify_candidates(project, settings, candidates, gaps_by_id, work_dir)
     kept = [c for c in checks if c.kept]
     after = coverage_after(run.data_file, kept, work_dir / "after.coverage")
+    outcomes = run_candidates(project, settings, candidates, ["shopkit.pricing"], work_dir)  # the same in two
+    checks = decide(candidates, outcomes, gaps_by_id, RUNS)       # halves: the runs (anywhere), the verdicts
 
 Each candidate module runs `runs` times under coverage.py (branch coverage
 of the project's sources); every run must pass. On Linux the runs are forks
@@ -182,6 +184,25 @@ def verify_candidates(
     `missing` ({file: (lines, arcs)}, e.g. `missing_points(report)`) are the points a candidate
     may reach to be kept; by default those of `gaps`.
     """
+    modules = sorted({gap.module for gap in gaps.values()})
+    outcomes = run_candidates(project, settings, candidates, modules, work_dir, runs=runs, warm=warm)
+    return decide(candidates, outcomes, gaps, runs, missing)
+
+
+def run_candidates(
+    project: TargetProject,
+    settings: RunSettings,
+    candidates: Sequence[Candidate],
+    modules: Sequence[str],
+    work_dir: Path,
+    *,
+    runs: int = RUNS,
+    warm: bool | None = None,
+) -> dict[int, list[RunOutcome]]:
+    """{index of candidate: its `runs` outcomes}: the running half of `verify_candidates`, before `decide`.
+
+    `modules` (the gaps' modules) are imported once by the warm worker before its forks.
+    """
     jobs: list[tuple[int, Path, Path]] = []
     for index, candidate in enumerate(candidates):
         folder = work_dir / f"{index // FAN_OUT:02d}" / f"{index:03d}-{candidate.origin}"
@@ -191,11 +212,12 @@ def verify_candidates(
         jobs += [(index, test_file, folder / f"run{run}.coverage") for run in range(runs)]
     use_warm = available() if warm is None else warm and available()
     run_all = _run_warm if use_warm and jobs else _run_apart
-    outcomes = run_all(project, settings, [(candidates[i].origin == "llm", f, d) for i, f, d in jobs], work_dir, gaps)
+    runs_of = [(candidates[i].origin == "llm", f, d) for i, f, d in jobs]
+    outcomes = run_all(project, settings, runs_of, work_dir, modules)
     by_candidate: dict[int, list[RunOutcome]] = {}
     for (index, _, _), outcome in zip(jobs, outcomes, strict=True):
         by_candidate.setdefault(index, []).append(outcome)
-    return decide(candidates, by_candidate, gaps, runs, missing)
+    return by_candidate
 
 
 Job = tuple[bool, Path, Path]
@@ -203,7 +225,7 @@ Job = tuple[bool, Path, Path]
 
 
 def _run_apart(
-    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, gaps: dict[str, Gap]
+    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, modules: Sequence[str]
 ) -> list[RunOutcome]:
     """Each run in its own pytest process (in parallel, one per core)."""
     workers = max(1, min(len(jobs), os.cpu_count() or 2))
@@ -216,7 +238,7 @@ def _run_apart(
 
 
 def _run_warm(
-    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, gaps: dict[str, Gap]
+    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, modules: Sequence[str]
 ) -> list[RunOutcome]:
     """Each run a fork of one warm worker that imported pytest, coverage.py and the gaps' modules."""
     specs: list[dict[str, str | bool]] = [
@@ -226,7 +248,7 @@ def _run_warm(
     ]
     limit = max(MIN_RUN_TIMEOUT, 4 * settings.test_timeout)
     with WarmWorker.start(project, settings.python, work_dir, condition="witness") as worker:
-        worker.request("load", modules=sorted({g.module for g in gaps.values()}), files=[])
+        worker.request("load", modules=list(modules), files=[])
         codes = worker.request(
             "verify", jobs=specs, source=[str(p) for p in project.sources], parallel=os.cpu_count() or 2,
             job_timeout=limit, test_timeout=settings.test_timeout, timeout=limit * len(specs) + 60,

@@ -25,7 +25,8 @@ from lionagi_qe.config import StorageConfig
 WORKERS_EXTRA = "pip install 'lionagi-qe-fleet[workers]'"
 _QUEUES = typer.Option(
     None, "--queues", "-q",
-    help="Queues to take jobs from (repeat; default all): 'tests' (test shards), 'mutants' (mutant batches).",
+    help="Queues to take jobs from (repeat; default all): 'tests' (test shards), 'generation' (generated tests' "
+    "verification and confirmation), 'mutants' (mutant batches).",
 )
 
 
@@ -42,7 +43,7 @@ def worker(
     check: bool = typer.Option(False, "--check", help="Report the queue (jobs per state, live workers) and exit."),
     as_json: bool = typer.Option(False, "--json", help="With --check: print the report as JSON."),
 ) -> None:
-    """Run fleet jobs (test shards and mutant batches of `aqe run --distributed`) from the PostgreSQL queue."""
+    """Run fleet jobs (the heavy work of `aqe run --distributed`) from the PostgreSQL queue."""
     try:
         from lionagi_qe.workers import queue_report, serve
         from lionagi_qe.workers.project_source import CACHE_VARIABLE

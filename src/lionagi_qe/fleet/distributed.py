@@ -3,11 +3,12 @@
     report = await run_distributed(orchestrator, RunOptions(code_path=".", distributed=True, shards=4),
                                    on_job=lambda key, phase, info: print(key, phase))
     report["distributed"]["shards"]      # which worker ran which test files
-    report["distributed"]["jobs"]        # which worker ran the other agents' jobs (mutant batches, ...)
+    report["distributed"]["jobs"]        # which worker ran the other agents' jobs (verify-candidates, ...)
 
 `DISTRIBUTED_AGENTS` names the agents that send work to the queue (the
-suite as test-file shards, the mutation tester's mutants as batches, and
-each agent with a job kind of its own); the others run here as in a local run.
+suite as test-file shards, the generated tests' verification and
+confirmation, the mutants as batches); the others run here as in a local
+run.
 
 In production mode the shards go to the `aqe worker` processes through the
 PostgreSQL job queue beside the memory. In development and testing modes
@@ -22,9 +23,10 @@ from typing import Any
 
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
-from lionagi_qe.fleet.pipeline import RunOptions, run_fleet
+from lionagi_qe.fleet.pipeline import RunOptions, model_for, run_fleet
 from lionagi_qe.workers.dispatch import JobProgress
 from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.distributed_generator import DistributedTestGeneratorAgent
 from lionagi_qe.workers.distributed_mutation import DistributedMutationTesterAgent
 from lionagi_qe.workers.in_process import default_concurrency, in_process_worker
 from lionagi_qe.workers.job_client import JobClient
@@ -33,6 +35,7 @@ from lionagi_qe.workers.queue import JobQueue
 DISTRIBUTED_AGENTS: dict[str, type[BaseQEAgent]] = {
     "test-executor": DistributedTestExecutorAgent,
     "mutation-tester": DistributedMutationTesterAgent,
+    "test-generator": DistributedTestGeneratorAgent,
 }
 """The agents of `--distributed` runs that send their work to the workers, by agent id."""
 
@@ -55,7 +58,8 @@ async def run_distributed(
     queue = JobQueue(orchestrator.memory, config=orchestrator.storage_config)
     jobs = JobClient(queue, on_job=on_job, slots=0 if queue.production else default_concurrency())
     for agent_id, agent_class in DISTRIBUTED_AGENTS.items():
-        orchestrator.create_and_register_agent(agent_class, agent_id=agent_id, jobs=jobs)
+        picked = model_for(orchestrator, agent_class, model)
+        orchestrator.create_and_register_agent(agent_class, agent_id=agent_id, model=picked, jobs=jobs)
     async with queue:
         if queue.production:
             report = await run_fleet(orchestrator, options, model=model, on_progress=on_progress)

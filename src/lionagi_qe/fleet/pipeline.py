@@ -139,14 +139,20 @@ def build_fleet(
     orchestrator: QEOrchestrator, *, model: Any = None, agents: Iterable[str] = STANDARD_PIPELINE
 ) -> list[str]:
     """Register `agents` (default the standard four; ids already taken are left as they are); returns them."""
-    generator_model = model if model is not None else orchestrator.router.get_model("test-generation")
     chosen = list(agents)
     for agent_id in chosen:
         agent_class = AGENT_REGISTRY[agent_id].agent_class
         if agent_id not in orchestrator.agents:
-            picked = generator_model if agent_class is TestGeneratorAgent else None
+            picked = model_for(orchestrator, agent_class, model)
             orchestrator.create_and_register_agent(agent_class, agent_id=agent_id, model=picked)
     return chosen
+
+
+def model_for(orchestrator: QEOrchestrator, agent_class: type[BaseQEAgent], model: Any = None) -> Any:
+    """The model an agent of `agent_class` works with: a test generator `model`, else the router's; others none."""
+    if not issubclass(agent_class, TestGeneratorAgent):
+        return None
+    return model if model is not None else orchestrator.router.get_model("test-generation")
 
 
 async def execute_stages(

@@ -1,7 +1,8 @@
 """Distributed execution: the fleet's heavy work as procrastinate jobs on `aqe worker` processes.
 
     aqe worker --concurrency 2                 # production mode: same DATABASE_URL as the runs
-    aqe run . --distributed                    # the suite as test-file shards on the workers
+    aqe run . --distributed                    # the suite as test-file shards on the workers, generated
+                                               # tests verified and confirmed there
     aqe run . --distributed --agents mutation-tester   # and the mutants as batches
 
     from lionagi_qe.workers import JobQueue, DistributedTestExecutorAgent, serve
@@ -15,6 +16,7 @@ fleet's memory under aqe/workers/<run>/. docs/scaling.md has the details.
 
 from lionagi_qe.workers.dispatch import JobRequest, run_jobs
 from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.distributed_generator import DistributedTestGeneratorAgent
 from lionagi_qe.workers.distributed_mutation import DistributedMutationTesterAgent
 from lionagi_qe.workers.in_process import in_process_worker
 from lionagi_qe.workers.job_kinds import JOB_KINDS, JobKind
@@ -26,6 +28,7 @@ __all__ = [
     "JOB_KINDS",
     "DistributedMutationTesterAgent",
     "DistributedTestExecutorAgent",
+    "DistributedTestGeneratorAgent",
     "JobKind",
     "JobQueue",
     "JobRequest",

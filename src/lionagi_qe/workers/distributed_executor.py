@@ -33,6 +33,7 @@ from lionagi_qe.workers.coverage_transfer import unpack_coverage
 from lionagi_qe.workers.dispatch import JobRequest
 from lionagi_qe.workers.dispatching_agent import DispatchingAgent
 from lionagi_qe.workers.job_client import JobClient
+from lionagi_qe.workers.job_project import project_spec
 from lionagi_qe.workers.project_source import job_source
 from lionagi_qe.workers.shards import Shard, file_durations, merge_results, plan_shards
 
@@ -51,9 +52,7 @@ class DistributedTestExecutorAgent(DispatchingAgent, TestExecutorAgent):
             ctx.shards or 2 * await self.jobs.capacity(),
         )
         common = {
-            "source": source, "run_id": run_id, "python": ctx.python, "venv": ctx.venv,
-            "test_timeout": settings.test_timeout, "pytest_args": list(settings.pytest_args),
-            "measure": [_relative(item, project.root) for item in project.source_option],
+            **project_spec(source, project, ctx, settings), "run_id": run_id,
             "select": list(settings.select) if settings.select is not None else None,
             "record_inputs": settings.record_inputs is not None,
         }
@@ -100,12 +99,6 @@ def _shard_results(requests: list[JobRequest], outcomes: dict[str, dict[str, Any
     if all(result["empty"] for result in results):
         raise TargetProjectError(results[0]["why_empty"])
     return results
-
-
-def _relative(item: str, root: Path) -> str:
-    """A `--source` entry as the workers can resolve it: relative to the project root when inside it."""
-    path = Path(item)
-    return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else item
 
 
 def _write_recordings(results: list[dict[str, Any]], shards: list[Shard], folder: Path) -> None:

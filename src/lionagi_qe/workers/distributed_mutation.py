@@ -30,10 +30,12 @@ from lionagi_qe.agents.records import ExecutionRecord
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.analysis.mutation_testing import Mutant, MutantSettings, MutationRun
 from lionagi_qe.analysis.project import TargetProject
+from lionagi_qe.analysis.test_runner import RunSettings
 from lionagi_qe.errors import WorkerError
 from lionagi_qe.workers.dispatch import JobRequest
 from lionagi_qe.workers.dispatching_agent import DispatchingAgent
 from lionagi_qe.workers.job_client import JobClient
+from lionagi_qe.workers.job_project import project_spec
 from lionagi_qe.workers.project_source import job_source
 
 MIN_BATCH = 5
@@ -64,9 +66,10 @@ class DistributedMutationTesterAgent(DispatchingAgent, MutationTesterAgent):
         if not mutants:
             return MutationRun([], 0.0)
         source = await asyncio.to_thread(job_source, project, Path(execution.code_path), ctx.from_git)
+        suite = RunSettings(python=settings.python, pytest_args=settings.pytest_args)
         common = {
-            "source": source, "run_id": execution.run_id, "python": ctx.python, "venv": ctx.venv,
-            "pytest_args": list(settings.pytest_args), "fork": settings.fork, "batch_size": settings.batch_size,
+            **project_spec(source, project, ctx, suite), "run_id": execution.run_id,
+            "fork": settings.fork, "batch_size": settings.batch_size,
         }
         batches = plan_batches(len(mutants), await self.jobs.capacity())
         requests = [

@@ -2,16 +2,16 @@
 
     kind = JOB_KINDS["test-shard"]
     kind.run(spec)          # in the job process: returns the result stored for the caller
-    kind.queue              # 'tests'; mutant batches go to 'mutants' (`aqe worker --queues`, default every queue)
+    kind.queue              # 'tests' ('generation', 'mutants' for the others; `aqe worker --queues`, default all)
 
-Adding a kind (mutant batches, flaky re-runs, candidate verification) takes
-three steps: a function `run_x(spec: dict) -> dict` here in `workers/` that
-calls its engine (plain JSON in and out, paths as the worker sees them:
-resolve the project with `project_source.locate`), an entry in `JOB_KINDS`,
-and on the caller's side a planner that splits the work into specs, sends
-them with `dispatch.run_jobs` and merges the results (as
-`distributed_executor` does for test shards and `distributed_mutation`
-for mutant batches). Raise `TargetProjectError`
+Adding a kind takes three steps: a function `run_x(spec: dict) -> dict`
+here in `workers/` that calls its engine (plain JSON in and out, paths
+relative to the project root: open the project with
+`job_project.open_project`), an entry in `JOB_KINDS`, and on the caller's
+side a `DispatchingAgent` subclass of the local agent that splits the work
+into specs, sends them with `JobClient.run` and merges the results (as
+`distributed_executor` does for test shards, `distributed_generator` for
+candidates, `distributed_mutation` for mutants). Raise `TargetProjectError`
 for the project's faults (reported, never retried) and `WorkerError` for the
 worker's (retried on another worker, up to AQE_JOB_ATTEMPTS tries).
 """
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lionagi_qe.workers.candidate_jobs import run_confirm_kept, run_verify_candidates
 from lionagi_qe.workers.mutant_batch import run_mutant_batch
 from lionagi_qe.workers.test_shard import run_test_shard
 
@@ -42,5 +43,7 @@ JOB_KINDS: dict[str, JobKind] = {
     for kind in (
         JobKind("test-shard", run_test_shard, queue="tests"),
         JobKind("mutant-batch", run_mutant_batch, queue="mutants"),
+        JobKind("verify-candidates", run_verify_candidates, queue="generation"),
+        JobKind("confirm-kept", run_confirm_kept, queue="generation"),
     )
 }

@@ -1,7 +1,7 @@
 """The `mutant-batch` job: run some of a run's mutants against their tests, on a worker.
 
-    result = run_mutant_batch({"source": {...}, "run_id": run, "batch": "mutants-1", "python": None, "venv": None,
-                               "pytest_args": [], "fork": True, "batch_size": 250,
+    result = run_mutant_batch({**project_spec(source, project, ctx, settings), "run_id": run,
+                               "batch": "mutants-1", "fork": True, "batch_size": 250,
                                "mutants": [mutant.portable() for mutant in plan.mutants[:10]]})
     result["results"]      # one row per mutant, in the order given: what `run_mutants` gives locally
     result["summary"]      # '10 mutants: 8 killed, 2 survived'
@@ -18,31 +18,22 @@ worker's unless the run gave `python` or `venv`. Runs in the job process
 
 from __future__ import annotations
 
-import socket
-import uuid
 from typing import Any
 
-from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.mutation_testing import Mutant, MutantSettings, MutationRun, run_mutants
-from lionagi_qe.analysis.project import inspect_project
-from lionagi_qe.workers.project_source import cache_dir, check_fingerprint, locate
+from lionagi_qe.workers.job_project import open_project
 
 
 def run_mutant_batch(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one batch of mutants; see the module docstring."""
-    source = spec["source"]
-    worker = str(spec.get("worker") or socket.gethostname())
-    project = inspect_project(locate(source, cache_dir(), worker=worker), check_syntax=False)
-    check_fingerprint(project, source, worker=worker)
-    python = resolve_interpreter(spec.get("python"), spec.get("venv"))
-    check_interpreter(python)
+    opened = open_project(spec)
     settings = MutantSettings(
-        python=python, fork=bool(spec["fork"]), batch_size=int(spec["batch_size"]),
-        pytest_args=tuple(spec["pytest_args"]),
+        python=opened.settings.python, fork=bool(spec["fork"]), batch_size=int(spec["batch_size"]),
+        pytest_args=opened.settings.pytest_args,
     )
-    mutants = [Mutant.from_survivor(stored, project) for stored in spec["mutants"]]
-    work_dir = project.root / ".aqe" / "runs" / spec["run_id"] / "mutation" / f"{spec['batch']}-{uuid.uuid4().hex[:8]}"
-    run = run_mutants(project, settings, mutants, work_dir)
+    mutants = [Mutant.from_survivor(stored, opened.project) for stored in spec["mutants"]]
+    work_dir = opened.work_dir(spec["run_id"], "mutation", spec["batch"])
+    run = run_mutants(opened.project, settings, mutants, work_dir)
     return {
         "results": run.results, "notes": run.notes, "duration_s": run.duration_s, "work_dir": str(work_dir),
         "summary": batch_summary(run),

@@ -18,19 +18,15 @@ the project's fault (not retried), `WorkerError` this worker's (retried elsewher
 from __future__ import annotations
 
 import json
-import socket
-import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from lionagi_qe.analysis.input_recording import RECORDED_FOLDER, load_recorded
-from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.probes import SHARD_PLUGIN
-from lionagi_qe.analysis.project import inspect_project
-from lionagi_qe.analysis.test_runner import RunSettings, run_test_suite
+from lionagi_qe.analysis.test_runner import run_test_suite
 from lionagi_qe.errors import TargetProjectError
-from lionagi_qe.workers.coverage_transfer import pack_coverage
-from lionagi_qe.workers.project_source import cache_dir, check_fingerprint, locate
+from lionagi_qe.workers.job_project import open_project
 
 
 def shard_arguments(keep: list[str] | None, skip: list[str] | None) -> list[str]:
@@ -42,23 +38,16 @@ def shard_arguments(keep: list[str] | None, skip: list[str] | None) -> list[str]
 
 def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one shard; see the module docstring."""
-    source = spec["source"]
-    worker = str(spec.get("worker") or socket.gethostname())
-    path = locate(source, cache_dir(), worker=worker)
-    project = inspect_project(path, source=spec.get("measure") or ())
-    check_fingerprint(project, source, worker=worker)
-    python = resolve_interpreter(spec.get("python"), spec.get("venv"))
-    check_interpreter(python)
-    work_dir = project.root / ".aqe" / "runs" / spec["run_id"] / "shards" / f"{spec['shard']}-{uuid.uuid4().hex[:8]}"
-    settings = RunSettings(
-        python=python,
-        test_timeout=float(spec["test_timeout"]),
-        pytest_args=(*spec["pytest_args"], *shard_arguments(spec.get("keep"), spec.get("skip"))),
+    opened = open_project(spec)
+    work_dir = opened.work_dir(spec["run_id"], "shards", spec["shard"])
+    settings = replace(
+        opened.settings,
+        pytest_args=(*opened.settings.pytest_args, *shard_arguments(spec.get("keep"), spec.get("skip"))),
         select=tuple(spec["select"]) if spec.get("select") is not None else None,
         record_inputs=work_dir / RECORDED_FOLDER if spec.get("record_inputs") else None,
     )
     try:
-        run = run_test_suite(project, work_dir, settings)
+        run = run_test_suite(opened.project, work_dir, settings)
     except TargetProjectError as exc:
         if _selected_nothing(work_dir):
             return {"empty": True, "why_empty": str(exc), "tests": [], "collection_errors": [], "notes": [],
@@ -68,17 +57,11 @@ def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
     result = run.to_dict()
     result.pop("data_file")
     result["empty"] = False
-    result["coverage"] = pack_coverage(Path(run.data_file), project.root, Path(source["root"]))
-    result["coverage_source"] = [_as_caller_sees(item, project.root, source["root"]) for item in run.coverage_source]
+    result["coverage"] = opened.pack(Path(run.data_file))
+    result["coverage_source"] = [opened.as_caller_sees(item) for item in run.coverage_source]
     result["work_dir"] = str(work_dir)
     result["recorded_inputs"] = load_recorded(settings.record_inputs)
     return result
-
-
-def _as_caller_sees(item: str, root: Path, caller_root: str) -> str:
-    """A `--source` value of this worker's checkout as the caller names it (same path when shared)."""
-    path = Path(item)
-    return str(Path(caller_root) / path.relative_to(root)) if path.is_relative_to(root) else item
 
 
 def _selected_nothing(work_dir: Path) -> bool:
