@@ -25,7 +25,7 @@ from lionagi_qe.storage import SessionMemory
 from lionagi_qe.workers.distributed_generator import RemoteSteps
 from lionagi_qe.workers.in_process import in_process_worker
 from lionagi_qe.workers.job_client import JobClient
-from lionagi_qe.workers.job_project import run_source
+from lionagi_qe.workers.project_source import job_source
 from lionagi_qe.workers.queue import JobQueue
 from lionagi_qe.workers.settings import WorkerSettings
 
@@ -140,7 +140,7 @@ async def test_batches_on_workers_give_the_verdicts_of_one_local_verification(tm
             in_process_worker(queue, concurrency=2):
         ctx = RunContext.of({"code_path": str(root)})
         steps = RemoteSteps(JobClient(queue, slots=2), asyncio.get_running_loop(), "run-x", ctx,
-                            run_source(project, ctx), capacity=2, rows=[])
+                            job_source(project, root, None), capacity=2, rows=[])
         remote = await asyncio.to_thread(steps.verify, project, settings, candidates, gaps,
                                          tmp_path / "work" / "offline", missing=missing_points(report))
     assert _verdicts(remote) == _verdicts(local)
