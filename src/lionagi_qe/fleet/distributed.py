@@ -3,11 +3,11 @@
     report = await run_distributed(orchestrator, RunOptions(code_path=".", distributed=True, shards=4),
                                    on_job=lambda key, phase, info: print(key, phase))
     report["distributed"]["shards"]      # which worker ran which test files
-    report["distributed"]["jobs"]        # which worker ran the other agents' jobs
+    report["distributed"]["jobs"]        # which worker ran the other agents' jobs (flaky-runs, ...)
 
 `DISTRIBUTED_AGENTS` names the agents that send work to the queue (the
-suite as test-file shards, and each agent with a job kind of its own); the
-others run here as in a local run.
+suite as test-file shards, the flaky hunter's runs as `flaky-runs` jobs, and
+each agent with a job kind of its own); the others run here as in a local run.
 
 In production mode the shards go to the `aqe worker` processes through the
 PostgreSQL job queue beside the memory. In development and testing modes
@@ -25,12 +25,14 @@ from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
 from lionagi_qe.fleet.pipeline import RunOptions, run_fleet
 from lionagi_qe.workers.dispatch import JobProgress
 from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.distributed_flaky import DistributedFlakyHunterAgent
 from lionagi_qe.workers.in_process import default_concurrency, in_process_worker
 from lionagi_qe.workers.job_client import JobClient
 from lionagi_qe.workers.queue import JobQueue
 
 DISTRIBUTED_AGENTS: dict[str, type[BaseQEAgent]] = {
     "test-executor": DistributedTestExecutorAgent,
+    "flaky-test-hunter": DistributedFlakyHunterAgent,
 }
 """The agents of `--distributed` runs that send their work to the workers, by agent id."""
 

@@ -2,8 +2,9 @@
 
     aqe worker --concurrency 2                 # production mode: same DATABASE_URL as the runs
     aqe run . --distributed                    # the suite as test-file shards on the workers
+    aqe run . --distributed --agents flaky-test-hunter   # and the flaky hunt's runs as jobs
 
-    from lionagi_qe.workers import JobQueue, DistributedTestExecutorAgent, serve
+    from lionagi_qe.workers import JobQueue, DistributedTestExecutorAgent, DistributedFlakyHunterAgent, serve
 
 Jobs go through procrastinate on the fleet's PostgreSQL (its tables in schema
 `<AQE_DB_SCHEMA>_jobs`, created on connect under the memory's migration lock),
@@ -14,6 +15,7 @@ fleet's memory under aqe/workers/<run>/. docs/scaling.md has the details.
 
 from lionagi_qe.workers.dispatch import JobRequest, run_jobs
 from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.distributed_flaky import DistributedFlakyHunterAgent
 from lionagi_qe.workers.in_process import in_process_worker
 from lionagi_qe.workers.job_kinds import JOB_KINDS, JobKind
 from lionagi_qe.workers.queue import JobQueue
@@ -22,6 +24,7 @@ from lionagi_qe.workers.worker import queue_report, serve
 
 __all__ = [
     "JOB_KINDS",
+    "DistributedFlakyHunterAgent",
     "DistributedTestExecutorAgent",
     "JobKind",
     "JobQueue",

@@ -29,12 +29,12 @@ from lionagi_qe.agents.test_executor import TestExecutorAgent
 from lionagi_qe.analysis.project import TargetProject
 from lionagi_qe.analysis.test_runner import CollectionError, RunSettings, TestOutcome, TestRunResult, combine_parts
 from lionagi_qe.core.task import AgentResult, QETask
-from lionagi_qe.errors import TargetProjectError, WorkerError
+from lionagi_qe.errors import TargetProjectError
 from lionagi_qe.storage.base import MemoryBackend
 from lionagi_qe.workers.coverage_transfer import unpack_coverage
 from lionagi_qe.workers.dispatch import JobRequest
-from lionagi_qe.workers.job_client import JobClient
-from lionagi_qe.workers.project_source import git_source, shared_source
+from lionagi_qe.workers.job_client import JobClient, result_of
+from lionagi_qe.workers.project_source import run_source
 from lionagi_qe.workers.shards import Shard, file_durations, merge_results, plan_shards
 
 
@@ -61,11 +61,7 @@ class DistributedTestExecutorAgent(TestExecutorAgent):
         self, ctx: RunContext, run_id: str, project: TargetProject, work_dir: Path, settings: RunSettings
     ) -> TestRunResult:
         """Send the suite to the workers as test-file shards; one `TestRunResult` from theirs."""
-        code_path = Path(ctx.code_path).resolve()
-        if ctx.from_git:
-            source = await asyncio.to_thread(git_source, project, code_path, ctx.from_git)
-        else:
-            source = await asyncio.to_thread(shared_source, project, code_path)
+        source = await asyncio.to_thread(run_source, project, Path(ctx.code_path).resolve(), ctx.from_git)
         shards = plan_shards(
             [project.relative(f) for f in project.test_files],
             await file_durations(self.memory, str(project.root)),
@@ -119,14 +115,7 @@ def _shard_results(
     shards: list[Shard], outcomes: dict[str, dict[str, Any]], project: TargetProject
 ) -> list[dict[str, Any]]:
     """The shards' results; the first failure raised as the local run would (project) or as the workers' (worker)."""
-    for shard in shards:
-        outcome = outcomes[shard.key]
-        if outcome["status"] == "ok":
-            continue
-        if outcome.get("fault") == "project":
-            raise TargetProjectError(outcome["error"])
-        raise WorkerError(f"{shard.key} could not be run: {outcome['error']}")
-    results = [outcomes[shard.key]["result"] for shard in shards]
+    results = [result_of(shard.key, outcomes[shard.key]) for shard in shards]
     if all(result["empty"] for result in results):
         raise TargetProjectError(results[0]["why_empty"])
     return results

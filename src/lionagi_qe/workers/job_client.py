@@ -2,7 +2,8 @@
 
     jobs = JobClient(queue, on_job=lambda key, phase, info: print(key, phase), slots=2)
     outcomes = await jobs.run(run_id, [JobRequest("mutants-1", "mutant-batch", spec)], worker_wait=60)
-    jobs.rows(outcomes)       # the report's rows: which worker ran which job, attempts, status
+    jobs.rows(requests, outcomes)    # the report's rows: which worker ran which job, attempts, status
+    result_of("mutants-1", outcomes["mutants-1"])   # its result, or its failure raised as a local run's
 
 Every distributed agent (`distributed_executor`, and one per job kind that
 an agent sends) takes a `JobClient`; `fleet.distributed` gives them all the
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lionagi_qe.errors import TargetProjectError, WorkerError
 from lionagi_qe.workers.dispatch import JobProgress, JobRequest, run_jobs
 from lionagi_qe.workers.queue import JobQueue
 
@@ -59,3 +61,13 @@ class JobClient:
                 "error": outcome.get("error"),
             })
         return rows
+
+
+def result_of(key: str, outcome: dict[str, Any]) -> dict[str, Any]:
+    """A job's result; its failure raised as the local work would (`TargetProjectError`) or as the workers'."""
+    if outcome["status"] == "ok":
+        result: dict[str, Any] = outcome["result"]
+        return result
+    if outcome.get("fault") == "project":
+        raise TargetProjectError(outcome["error"])
+    raise WorkerError(f"{key} could not be run: {outcome['error']}")

@@ -3,10 +3,12 @@
     kind = JOB_KINDS["test-shard"]
     kind.run(spec)          # in the job process: returns the result stored for the caller
 
-Adding a kind (mutant batches, flaky re-runs, candidate verification) takes
+Kinds: `test-shard` (the suite's test files, `test_shard`) and `flaky-runs`
+(a flaky hunt's ordered runs, `flaky_runs`), both on the `tests` queue.
+Adding a kind (mutant batches, candidate verification) takes
 three steps: a function `run_x(spec: dict) -> dict` here in `workers/` that
 calls its engine (plain JSON in and out, paths as the worker sees them:
-resolve the project with `project_source.locate`), an entry in `JOB_KINDS`,
+resolve the project with `project_source.located_project`), an entry in `JOB_KINDS`,
 and on the caller's side a planner that splits the work into specs, sends
 them with `dispatch.run_jobs` and merges the results (as
 `distributed_executor` does for test shards). Raise `TargetProjectError`
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lionagi_qe.workers.flaky_runs import run_flaky_runs
 from lionagi_qe.workers.test_shard import run_test_shard
 
 DEFAULT_QUEUE = "aqe"
@@ -38,5 +41,6 @@ JOB_KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
         JobKind("test-shard", run_test_shard, queue="tests"),
+        JobKind("flaky-runs", run_flaky_runs, queue="tests"),
     )
 }

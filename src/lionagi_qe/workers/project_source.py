@@ -2,8 +2,10 @@
 
     source = shared_source(project)                       # caller: the path every worker must see
     source = git_source(project, "https://git.example/app.git@4f1c2e9")   # caller: refuses a PATH at another commit
+    source = run_source(project, code_path, ctx.from_git)  # caller: whichever of the two the run asked for
     path = locate(source, cache_dir(), worker="w1")       # worker: the folder to run, or WorkerError saying why not
     check_fingerprint(project, source, worker="w1")       # worker: refuses a project whose files differ
+    project = located_project(spec, check_syntax=False)   # worker: the three steps above for a job's spec
 
 A source is JSON (it travels in the job): `path` (the caller's code path),
 `root` (the caller's project root), `fingerprint` (a hash of the project's
@@ -18,13 +20,14 @@ import hashlib
 import io
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from lionagi_qe.analysis.project import PROJECT_MARKERS, TargetProject
+from lionagi_qe.analysis.project import PROJECT_MARKERS, TargetProject, inspect_project
 from lionagi_qe.errors import TargetProjectError, WorkerError
 
 CACHE_VARIABLE = "AQE_WORKER_CACHE"
@@ -113,6 +116,20 @@ def git_source(project: TargetProject, code_path: Path, spec: str) -> dict[str, 
         **shared_source(project, code_path),
         "url": url, "commit": full, "subdir": code_path.resolve().relative_to(top).as_posix(),
     }
+
+
+def run_source(project: TargetProject, code_path: Path, from_git: str | None) -> dict[str, Any]:
+    """The source of a run's jobs: `git_source` with `--from-git URL@COMMIT`, else `shared_source`."""
+    return git_source(project, code_path, from_git) if from_git else shared_source(project, code_path)
+
+
+def located_project(spec: dict[str, Any], *, source: Sequence[str] = (), check_syntax: bool = True) -> TargetProject:
+    """The project of a job on this worker: located, inspected as the caller did, checked to be the caller's."""
+    worker = str(spec.get("worker") or socket.gethostname())
+    path = locate(spec["source"], cache_dir(), worker=worker)
+    project = inspect_project(path, source=source, check_syntax=check_syntax)
+    check_fingerprint(project, spec["source"], worker=worker)
+    return project
 
 
 def locate(source: dict[str, Any], cache: Path, *, worker: str) -> Path:

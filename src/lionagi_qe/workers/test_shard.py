@@ -18,7 +18,6 @@ the project's fault (not retried), `WorkerError` this worker's (retried elsewher
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,11 +25,10 @@ from typing import Any
 from lionagi_qe.analysis.input_recording import RECORDED_FOLDER, load_recorded
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.probes import SHARD_PLUGIN
-from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings, run_test_suite
 from lionagi_qe.errors import TargetProjectError
 from lionagi_qe.workers.coverage_transfer import pack_coverage
-from lionagi_qe.workers.project_source import cache_dir, check_fingerprint, locate
+from lionagi_qe.workers.project_source import located_project
 
 
 def shard_arguments(keep: list[str] | None, skip: list[str] | None) -> list[str]:
@@ -43,10 +41,7 @@ def shard_arguments(keep: list[str] | None, skip: list[str] | None) -> list[str]
 def run_test_shard(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one shard; see the module docstring."""
     source = spec["source"]
-    worker = str(spec.get("worker") or socket.gethostname())
-    path = locate(source, cache_dir(), worker=worker)
-    project = inspect_project(path, source=spec.get("measure") or ())
-    check_fingerprint(project, source, worker=worker)
+    project = located_project(spec, source=spec.get("measure") or ())
     python = resolve_interpreter(spec.get("python"), spec.get("venv"))
     check_interpreter(python)
     work_dir = project.root / ".aqe" / "runs" / spec["run_id"] / "shards" / f"{spec['shard']}-{uuid.uuid4().hex[:8]}"
