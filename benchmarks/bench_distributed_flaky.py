@@ -54,7 +54,8 @@ def hunt(project: Path, seed: int, *extra: str) -> dict[str, Any]:
 
 def findings(report: dict[str, Any]) -> Any:
     flaky = report["flaky"]
-    return [flaky[k] for k in ("flaky", "order_dependent", "seeds", "observed", "processes")]
+    runs = [(run["kind"], run["seed"], run["tests"], run["failed"]) for run in flaky["runs"]]
+    return [flaky[k] for k in ("flaky", "order_dependent", "seeds", "processes")] + [runs]
 
 
 def main() -> None:

@@ -5,6 +5,7 @@
         workers.start("w1"); workers.start("w2")         # real `aqe worker` processes
         report = run_aqe(env, "run", str(project), "--distributed", "--json")
         workers.kill("w1")                               # SIGKILL
+    commit = commit_all(project)                         # a git repository of the project, for --from-git
 
 Every process is stopped when the block ends; every wait is bounded.
 """
@@ -114,6 +115,20 @@ def drop_queue(url: str, schema: str) -> None:
     """Drop the queue schema beside `schema` (the memory schema is the pg_schema fixture's)."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_jobs" CASCADE')
+
+
+def git(cwd: Path, *args: str) -> str:
+    """`git ARGS` in `cwd` (a commit needs no configured identity); its output."""
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def commit_all(project: Path) -> str:
+    """Make `project` a git repository with every file in one commit; the commit's hash."""
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "sample")
+    return git(project, "rev-parse", "HEAD")
 
 
 def write_sleepy_project(root: Path, files: int, tests_per_file: int, seconds: float) -> Path:

@@ -1,6 +1,7 @@
 """The flaky-test hunter in `aqe run --distributed`: its reruns, random orders and bisection steps run as
-`flaky-runs` jobs, in process (development mode) or on two real `aqe worker` processes (PostgreSQL), and it
-finds what a local run finds with the same seeds; a job's failure is the project's or the workers'."""
+`flaky-runs` jobs, in process on a `--from-git` checkout (development mode) or on two real `aqe worker`
+processes sharing the path (PostgreSQL), and it finds what a local run finds with the same seeds; a job's
+failure is the project's or the workers'."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers.fleet import write_project
-from helpers.workers import WorkerProcesses, live_workers, production_env, run_aqe, wait_for
+from helpers.workers import WorkerProcesses, commit_all, live_workers, production_env, run_aqe, wait_for
 from lionagi_qe.analysis.ordered_runs import RunRequest
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.cli.main import app
@@ -121,10 +122,15 @@ def aqe(*args: str) -> tuple[int, dict[str, Any] | None, str]:
     return result.exit_code, report, result.stderr
 
 
-def test_in_process_the_hunt_finds_what_the_local_hunt_finds(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_in_process_from_git_the_hunt_finds_what_the_local_hunt_finds(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     code, local, err = aqe("run", str(write_project(tmp_path / "local", FILES)), *HUNT)
     assert code == 0 and local is not None, err
-    code, distributed, err = aqe("run", str(write_project(tmp_path / "distributed", FILES)), "--distributed", *HUNT)
+    project = write_project(tmp_path / "distributed", FILES)
+    commit = commit_all(project)
+    clean_env.setenv("AQE_WORKER_CACHE", str(tmp_path / "cache"))
+    code, distributed, err = aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", *HUNT)
     assert code == 0 and distributed is not None, err
     assert_the_planted_findings(findings(local))
     assert findings(distributed) == findings(local)
@@ -135,8 +141,9 @@ def test_in_process_the_hunt_finds_what_the_local_hunt_finds(clean_env: pytest.M
     assert "shuffled seed 2: 7 tests, 1 failed" in " ".join(row["summary"] for row in jobs)
     assert sum(row["summary"].count("bisect") for row in jobs) >= 2       # the replay and the bisection
     assert list((tmp_path / "local" / ".aqe" / "runs").glob("*/flaky/events-*")), "the local hunt ran here"
-    runs = tmp_path / "distributed" / ".aqe" / "runs"
-    assert list(runs.glob("*/flaky/flaky-runs-*/events-*")) and not list(runs.glob("*/flaky/events-*")), "jobs did"
+    [checkout] = (tmp_path / "cache").glob(f"*/trees/{commit}")
+    assert list((checkout / ".aqe" / "runs").glob("*/flaky/flaky-runs-*/events-*")), "the jobs ran in the checkout"
+    assert not list((project / ".aqe" / "runs").glob("*/flaky/events-*")), "no run was made here"
 
 
 async def _send(spec_changes: dict[str, Any], tmp_path: Path) -> None:

@@ -4,14 +4,13 @@ queue and a worker inside the process, the same report as a local run; `--from-g
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from helpers.fleet import copy_sample
-from helpers.workers import comparable
+from helpers.workers import commit_all, comparable, git
 from lionagi_qe.cli.main import app
 
 pytestmark = pytest.mark.slow
@@ -37,16 +36,9 @@ def test_in_process_distributed_run_equals_the_local_run(clean_env: pytest.Monke
     assert "AQE_STORAGE_MODE=production" in section["note"]
 
 
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
-
-
 def _committed_sample(tmp_path: Path) -> tuple[Path, str]:
     project = copy_sample(tmp_path)
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "sample")
-    return project, _git(project, "rev-parse", "HEAD")
+    return project, commit_all(project)
 
 
 def test_from_git_workers_run_their_checkout_with_the_same_figures(
@@ -75,7 +67,7 @@ def test_from_git_refuses_a_checkout_at_another_commit_or_with_changes(
     code, report, _ = aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", "--json")
     assert code == 2 and report is not None
     assert "has uncommitted changes" in report["error"]["message"]
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "changed")
+    git(project, "commit", "-qam", "changed")
     code, report, _ = aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", "--json")
     assert code == 2 and report is not None
     assert f"--from-git asks workers for {commit[:12]}" in report["error"]["message"]

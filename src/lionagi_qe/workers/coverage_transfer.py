@@ -6,7 +6,8 @@
 The data is coverage.py's own serialization (`CoverageData.dumps`, compressed),
 base64-encoded. When the worker ran a checkout at another path (`--from-git`),
 every measured file is moved from the worker's project root to the caller's
-first, so the caller's `coverage combine` sees its own paths.
+first (with its per-test contexts), so the caller's `coverage combine` sees
+its own paths.
 """
 
 from __future__ import annotations
@@ -36,13 +37,10 @@ def unpack_coverage(blob: str, data_file: Path) -> Path:
 
 
 def _moved(data: CoverageData, worker_root: Path, caller_root: Path) -> CoverageData:
+    """The same data under the caller's paths: lines or arcs, per-test contexts, and files touched but not run
+    (a shard that ran none of the measured code has only those, and no mode yet, as `coverage combine` leaves it)."""
     moved = CoverageData(no_disk=True)
-    paths = {name: _move(name, worker_root, caller_root) for name in data.measured_files()}
-    if data.has_arcs():
-        moved.add_arcs({paths[name]: data.arcs(name) or [] for name in paths})
-    else:
-        moved.add_lines({paths[name]: data.lines(name) or [] for name in paths})
-    moved.touch_files(paths.values())
+    moved.update(data, map_path=lambda name: _move(name, worker_root, caller_root))
     return moved
 
 

@@ -81,7 +81,7 @@ class JobOrders:
 
 def split_evenly(requests: list[RunRequest], count: int) -> list[list[RunRequest]]:
     """`requests` cut into at most `count` consecutive parts whose sizes differ by one at most."""
-    parts = max(1, min(count, len(requests)))
+    parts = min(max(1, count), len(requests))
     size, extra = divmod(len(requests), parts)
     chunks: list[list[RunRequest]] = []
     start = 0
