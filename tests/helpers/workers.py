@@ -7,6 +7,7 @@
         workers.start("w1"); workers.start("w2")         # real `aqe worker` processes
         report = run_aqe(env, "run", str(project), "--distributed", "--json")
         workers.kill("w1")                               # SIGKILL
+    commit = commit_all(project)                         # a git repository of the project, for --from-git
 
 Every process is stopped when the block ends; every wait is bounded.
 """
@@ -51,18 +52,10 @@ def aqe_in_process(*args: str) -> tuple[int, dict[str, Any] | None, str]:
     return result.exit_code, report, result.stderr
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in `cwd`; its output."""
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
-
-
 def committed_sample(tmp_path: Path) -> tuple[Path, str]:
     """A copy of the sample project as a git repository of one commit: (its folder, the commit's hash)."""
     project = copy_sample(tmp_path)
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "sample")
-    return project, git(project, "rev-parse", "HEAD")
+    return project, commit_all(project)
 
 
 def run_aqe(env: dict[str, str], *args: str, timeout: float = 240) -> tuple[int, dict[str, Any] | None, str]:
@@ -139,6 +132,20 @@ def drop_queue(url: str, schema: str) -> None:
     """Drop the queue schema beside `schema` (the memory schema is the pg_schema fixture's)."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_jobs" CASCADE')
+
+
+def git(cwd: Path, *args: str) -> str:
+    """`git ARGS` in `cwd` (a commit needs no configured identity); its output."""
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def commit_all(project: Path) -> str:
+    """Make `project` a git repository with every file in one commit; the commit's hash."""
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "sample")
+    return git(project, "rev-parse", "HEAD")
 
 
 def write_sleepy_project(root: Path, files: int, tests_per_file: int, seconds: float) -> Path:

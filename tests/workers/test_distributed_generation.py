@@ -4,23 +4,28 @@ coverage and gate as a local run gives them, on the in-process queue and on two 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from helpers.fleet import OpenAIStub, copy_sample
-from helpers.workers import WorkerProcesses, comparable, live_workers, production_env, run_aqe, wait_for
+from helpers.workers import (
+    WorkerProcesses,
+    aqe_in_process,
+    committed_sample,
+    comparable,
+    live_workers,
+    production_env,
+    run_aqe,
+    wait_for,
+)
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.analysis import RunSettings, find_gaps, inspect_project, load_coverage, run_test_suite
 from lionagi_qe.analysis.candidate import Candidate
 from lionagi_qe.analysis.verification import Verification, missing_points, verify_candidates
-from lionagi_qe.cli.main import app
 from lionagi_qe.storage import SessionMemory
 from lionagi_qe.workers.distributed_generator import RemoteSteps
 from lionagi_qe.workers.in_process import in_process_worker
@@ -58,9 +63,8 @@ def _model_replies(marker: Path) -> Any:
 
 
 def _aqe(*args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout)
+    code, report, err = aqe_in_process(*args)
+    assert code == 0 and report is not None, err
     return report
 
 
@@ -156,18 +160,10 @@ async def test_batches_on_workers_give_the_verdicts_of_one_local_verification(tm
     assert all(Path(str(check.data_file)).is_file() for check in remote if check.kept)
 
 
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
-
-
 def test_from_git_checkouts_verify_and_confirm_in_their_own_tree(
     clean_env: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    project = copy_sample(tmp_path)
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "sample")
-    commit = _git(project, "rev-parse", "HEAD")
+    project, commit = committed_sample(tmp_path)
     clean_env.setenv("AQE_WORKER_CACHE", str(tmp_path / "cache"))
     local = _aqe("run", str(project), "--json")
     distributed = _aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", "--json")

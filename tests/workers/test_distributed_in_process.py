@@ -54,7 +54,7 @@ def test_from_git_refuses_a_checkout_at_another_commit_or_with_changes(
     code, report, _ = aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", "--json")
     assert code == 2 and report is not None
     assert "has uncommitted changes" in report["error"]["message"]
-    git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "changed")
+    git(project, "commit", "-qam", "changed")
     code, report, _ = aqe("run", str(project), "--distributed", "--from-git", f"{project}@{commit}", "--json")
     assert code == 2 and report is not None
     assert f"--from-git asks workers for {commit[:12]}" in report["error"]["message"]

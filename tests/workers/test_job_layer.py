@@ -95,6 +95,33 @@ def test_coverage_moves_from_the_workers_root_to_the_callers(tmp_path: Path) -> 
     assert data.contexts_by_lineno(moved) == {1: ["t1"], 2: ["t1"], 3: ["t1"], 5: ["t1"]}   # per-test contexts kept
 
 
+def test_moved_coverage_keeps_contexts_and_a_shard_that_ran_no_measured_code_combines(tmp_path: Path) -> None:
+    import coverage
+
+    from lionagi_qe.analysis.test_runner import combine_parts
+
+    worker_root = write_project(tmp_path / "w", {"pkg/__init__.py": "def f(x):\n    return 1 if x else 2\n",
+                                                 "ran.py": "import pkg\npkg.f(1)\n", "idle.py": "print(1)\n"})
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for name in ("ran", "idle"):
+        run = worker_root / name
+        run.mkdir()
+        command = ["coverage", "run", "--branch", f"--source={worker_root / 'pkg'}", "--parallel-mode",
+                   f"--context={name}", str(worker_root / f"{name}.py")]
+        subprocess.run([sys.executable, "-m", *command], cwd=run, check=True,
+                       env={"PYTHONPATH": str(worker_root), "PATH": "/usr/bin:/bin"}, capture_output=True)
+        subprocess.run([sys.executable, "-m", "coverage", "combine"], cwd=run, check=True, capture_output=True)
+        blob = pack_coverage(run / ".coverage", worker_root, tmp_path / "caller")
+        unpack_coverage(blob, parts / f".coverage.{name}")
+    data = coverage.CoverageData(basename=str(combine_parts(parts, tmp_path / ".coverage")))
+    data.read()
+    moved = str(tmp_path / "caller" / "pkg" / "__init__.py")
+    assert data.measured_files() == {moved} and data.has_arcs()
+    assert data.measured_contexts() == {"ran"}                  # the idle run touched the file, ran nothing in it
+    assert data.contexts_by_lineno(moved)[2] == ["ran"]
+
+
 async def test_the_first_result_of_a_job_wins(memory: MemoryBackend) -> None:
     assert await record_result(memory, "run-1", "shard-1", {"status": "ok", "by": "first"})
     assert not await record_result(memory, "run-1", "shard-1", {"status": "ok", "by": "second"})

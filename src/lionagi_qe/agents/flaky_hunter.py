@@ -7,7 +7,8 @@
 
 Context (`RunContext`): run_id, flaky_reruns, flaky_orders, flaky_seed.
 Reads the run's execution (its tests, interpreter and pytest arguments); runs
-the engine `analysis.flaky_hunter.hunt_flaky` in the target's interpreter;
+the engine `analysis.flaky_hunter.hunt_flaky` in the target's interpreter
+(its runs made here by `_orders_runner`, on workers by the distributed hunter);
 writes aqe/quality/<run>/flaky (`FlakyRecord`) and adds this hunt's runs and
 failures per test to aqe/patterns/flaky-rates/<project-hash> (`FlakeRates`),
 so flake rates accumulate across runs (across processes in production mode).
@@ -20,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from lionagi_qe.agents.memory_keys import flaky_key, flaky_rates_key
-from lionagi_qe.agents.records import FlakeRates, FlakyRecord
+from lionagi_qe.agents.records import ExecutionRecord, FlakeRates, FlakyRecord
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.agents.run_inputs import load_run, missing_run
 from lionagi_qe.analysis.flaky_hunter import FlakyHunt, hunt_flaky
-from lionagi_qe.analysis.project import inspect_project
+from lionagi_qe.analysis.ordered_runs import OrderedRunner, RunsOrders
+from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask
@@ -52,7 +54,10 @@ class FlakyTestHunterAgent(BaseQEAgent):
             pytest_args=tuple(execution.pytest_args),
         )
         work_dir = Path(execution.work_dir) / "flaky"
-        hunt = await asyncio.to_thread(hunt_flaky, project, settings, work_dir, first_run, ctx.hunt_options())
+        runner = await self._orders_runner(ctx, execution, project, settings, work_dir)
+        hunt = await asyncio.to_thread(
+            hunt_flaky, project, settings, work_dir, first_run, ctx.hunt_options(), runner
+        )
         record = FlakyRecord(run_id=inputs.run_id, project=execution.project, **hunt.to_dict())
         await self.store_memory(flaky_key(inputs.run_id), record.to_json())
         rates = await self._accumulate(inputs.run_id, execution.project, hunt)
@@ -70,6 +75,16 @@ class FlakyTestHunterAgent(BaseQEAgent):
         )
         result.stored_keys.append(flaky_rates_key(execution.project))
         return result
+
+    async def _orders_runner(
+        self, ctx: RunContext, execution: ExecutionRecord, project: TargetProject, settings: RunSettings,
+        work_dir: Path,
+    ) -> RunsOrders:
+        """What makes the hunt's runs: here, one after another (the distributed hunter sends them to workers).
+
+        Called on the event loop; the hunt then calls the runner from a thread of its own.
+        """
+        return OrderedRunner(project, settings, work_dir)
 
     async def _accumulate(self, run_id: str, project: str, hunt: FlakyHunt) -> FlakeRates:
         """Add this hunt's observations to the project's rates (atomic: other runs may add theirs meanwhile)."""

@@ -18,6 +18,12 @@ A test with both passes and failures is then classified:
 - order-dependent *brittle*: it fails alone but passes after some tests; its
   *state setter* is found the same way.
 
+Replays and bisection steps share one budget (`max_bisect_runs`), spent on
+the suspects in suite order. A runner that makes several runs at once
+(`RunsOrders.at_once`, the distributed hunter's workers) gets the
+independent runs together and the suspects' steps side by side
+(`shared_budget.run_together`), with the findings of one run after another.
+
 No model, no memory: plain inputs and a JSON-ready result.
 """
 
@@ -27,11 +33,13 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from lionagi_qe.analysis.ordered_runs import NEUTRAL, OrderedRun, OrderedRunner
+from lionagi_qe.analysis.ordered_runs import NEUTRAL, OrderedRun, OrderedRunner, RunRequest, RunsOrders
 from lionagi_qe.analysis.project import TargetProject
+from lionagi_qe.analysis.shared_budget import Procedure, run_together
 from lionagi_qe.analysis.test_runner import RunSettings
 
 MAX_SUSPECTS = 10
@@ -139,33 +147,49 @@ def hunt_flaky(
     work_dir: Path,
     first_run: Mapping[str, str],
     options: HuntOptions,
+    runner: RunsOrders | None = None,
 ) -> FlakyHunt:
-    """Rerun, shuffle, isolate and classify; `first_run` is the executor's {nodeid: outcome}."""
+    """Rerun, shuffle, isolate and classify; `first_run` is the executor's {nodeid: outcome}.
+
+    `runner` makes the runs (default: an `OrderedRunner` here, one after another). The hunt asks it for
+    the first rerun, then for every other rerun, random order and the isolated run at once, then for the
+    suspects' replays and bisection steps, up to `runner.at_once` at a time; the findings are the same
+    whatever the runner, for the same outcomes.
+    """
     started = time.perf_counter()
-    runner = OrderedRunner(project, settings, work_dir)
+    runner = runner or OrderedRunner(project, settings, work_dir)
     hung = sorted(n for n, outcome in first_run.items() if outcome == "timeout")
     notes = [f"left out {len(hung)} test(s) that timed out in the suite's run"] if hung else []
     executor = OrderedRun("executor", [], {n: "failed" if o == "flaky" else o for n, o in first_run.items()}, {}, 0.0)
-    reruns = [runner.run("original", leave_out=hung) for _ in range(max(1, options.reruns))]
-    order = [n for n in reruns[0].order if n not in hung]
+    again = RunRequest("original", leave_out=tuple(hung))
+    first = runner.run_all([again])
+    order = [n for n in first[0].order if n not in hung]
     executor.order = order
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
     seeds = [seed + i for i in range(options.orders)]
-    orders = [runner.run("shuffled", shuffled(order, s), seed=s) for s in seeds]
-    alone = runner.run("alone", order, isolate=True)
-    runs = [executor, *reruns, *orders, alone]
-    judge = _Judge(runner, options.max_bisect_runs)
-    for nodeid in _suspects(order, runs)[:MAX_SUSPECTS]:
-        judge.classify(nodeid, [executor, *reruns], orders, alone)
+    reruns = max(1, options.reruns)
+    later = runner.run_all([
+        *[again] * (reruns - 1),
+        *(RunRequest("shuffled", tuple(shuffled(order, s)), seed=s) for s in seeds),
+        RunRequest("alone", tuple(order), isolate=True),
+    ])
+    same_order = [executor, *first, *later[: reruns - 1]]
+    orders, alone = later[reruns - 1 : -1], later[-1]
+    runs = [*same_order, *orders, alone]
+    suspects = _suspects(order, runs)[:MAX_SUSPECTS]
+    findings, bisections = run_together(
+        [partial(_classify, nodeid, same_order, orders, alone) for nodeid in suspects],
+        runner.run_all, at_once=runner.at_once, budget=options.max_bisect_runs,
+    )
     for run in runs:
         notes += run.notes
     return FlakyHunt(
-        flaky=judge.flaky,
-        order_dependent=judge.order_dependent,
+        flaky=[f for f in findings if isinstance(f, Nondeterministic)],
+        order_dependent=[f for f in findings if isinstance(f, OrderDependent)],
         runs=runs,
         seeds=seeds,
         observed=_observed(order, runs),
-        processes=runner.processes,
+        processes=len(runs) - 1 + bisections,
         duration_s=round(time.perf_counter() - started, 3),
         notes=notes,
     )
@@ -185,70 +209,66 @@ def _observed(order: Sequence[str], runs: Sequence[OrderedRun]) -> dict[str, dic
     return observed
 
 
-class _Judge:
-    """Classifies suspects, replaying orders and bisecting within a budget of pytest processes."""
+def _classify(
+    nodeid: str, same_order: Sequence[OrderedRun], orders: Sequence[OrderedRun], alone: OrderedRun
+) -> Procedure[RunRequest, OrderedRun, OrderDependent | Nondeterministic]:
+    """`nodeid` as order-dependent (victim or brittle) or nondeterministic; yields its replays and bisection."""
+    mixed_in_one_order = any(r.failed(nodeid) for r in same_order) and any(r.passed(nodeid) for r in same_order)
+    if not mixed_in_one_order:
+        ordered = [*same_order[1:], *orders]
+        brittle = alone.failed(nodeid)
+        found = yield from _order_dependence(nodeid, ordered, want_failure=not brittle)
+        if found is not None:
+            if brittle:
+                found.message = alone.messages.get(nodeid, "")
+            return found
+    counted = [r for r in [*same_order, *orders, alone] if r.outcomes.get(nodeid, "skipped") not in NEUTRAL]
+    message = next((r.messages[nodeid] for r in counted if nodeid in r.messages), "")
+    return Nondeterministic(nodeid, sum(r.failed(nodeid) for r in counted), len(counted), message)
 
-    def __init__(self, runner: OrderedRunner, budget: int) -> None:
-        self.runner = runner
-        self.budget = budget
-        self.flaky: list[Nondeterministic] = []
-        self.order_dependent: list[OrderDependent] = []
 
-    def classify(
-        self, nodeid: str, same_order: Sequence[OrderedRun], orders: Sequence[OrderedRun], alone: OrderedRun
-    ) -> None:
-        """Record `nodeid` as order-dependent (victim or brittle) or nondeterministic."""
-        mixed_in_one_order = any(r.failed(nodeid) for r in same_order) and any(r.passed(nodeid) for r in same_order)
-        if not mixed_in_one_order:
-            ordered = [*same_order[1:], *orders]
-            brittle = alone.failed(nodeid)
-            found = self._order_dependence(nodeid, ordered, want_failure=not brittle)
-            if found is not None:
-                if brittle:
-                    found.message = alone.messages.get(nodeid, "")
-                self.order_dependent.append(found)
-                return
-        counted = [r for r in [*same_order, *orders, alone] if r.outcomes.get(nodeid, "skipped") not in NEUTRAL]
-        message = next((r.messages[nodeid] for r in counted if nodeid in r.messages), "")
-        self.flaky.append(Nondeterministic(nodeid, sum(r.failed(nodeid) for r in counted), len(counted), message))
+def _order_dependence(
+    nodeid: str, runs: Sequence[OrderedRun], *, want_failure: bool
+) -> Procedure[RunRequest, OrderedRun, OrderDependent | None]:
+    """A run where `nodeid` failed (victim) or passed (brittle) after other tests, replayed, then bisected."""
+    context = next(
+        (r for r in runs if (r.failed(nodeid) if want_failure else r.passed(nodeid)) and _before(r, nodeid)), None
+    )
+    if context is None:
+        return None
+    before = _before(context, nodeid)
+    if not (yield from _shows(before, nodeid, want_failure=want_failure)):
+        return None
+    culprit = yield from _culprit(before, nodeid, want_failure=want_failure)
+    kind = "victim" if want_failure else "brittle"
+    return OrderDependent(nodeid, kind, culprit, context.seed, context.messages.get(nodeid, ""))
 
-    def _order_dependence(
-        self, nodeid: str, runs: Sequence[OrderedRun], *, want_failure: bool
-    ) -> OrderDependent | None:
-        """A run where `nodeid` failed (victim) or passed (brittle) after other tests, replayed, then bisected."""
-        context = next(
-            (r for r in runs if (r.failed(nodeid) if want_failure else r.passed(nodeid)) and _before(r, nodeid)), None
-        )
-        if context is None:
+
+def _shows(
+    before: Sequence[str], victim: str, *, want_failure: bool
+) -> Procedure[RunRequest, OrderedRun, bool]:
+    """Run `before` then `victim`: did the victim fail (or pass, for a brittle test)? No run left: no."""
+    run = yield RunRequest("bisect", (*before, victim))
+    if run is None:
+        return False
+    return run.failed(victim) if want_failure else run.passed(victim)
+
+
+def _culprit(
+    before: Sequence[str], victim: str, *, want_failure: bool
+) -> Procedure[RunRequest, OrderedRun, str | None]:
+    """The one test of `before` that alone, run before `victim`, gives the effect; None if none does alone."""
+    candidates = list(before)
+    while len(candidates) > 1:
+        half = len(candidates) // 2
+        nearer, farther = candidates[half:], candidates[:half]
+        if (yield from _shows(nearer, victim, want_failure=want_failure)):
+            candidates = nearer
+        elif (yield from _shows(farther, victim, want_failure=want_failure)):
+            candidates = farther
+        else:
             return None
-        before = _before(context, nodeid)
-        if not self._shows(before, nodeid, want_failure=want_failure):
-            return None
-        culprit = self._culprit(before, nodeid, want_failure=want_failure)
-        kind = "victim" if want_failure else "brittle"
-        return OrderDependent(nodeid, kind, culprit, context.seed, context.messages.get(nodeid, ""))
-
-    def _shows(self, before: Sequence[str], victim: str, *, want_failure: bool) -> bool:
-        """Run `before` then `victim`: did the victim fail (or pass, for a brittle test)?"""
-        if self.budget <= 0:
-            return False
-        self.budget -= 1
-        run = self.runner.run("bisect", [*before, victim])
-        return run.failed(victim) if want_failure else run.passed(victim)
-
-    def _culprit(self, before: Sequence[str], victim: str, *, want_failure: bool) -> str | None:
-        """The one test of `before` that alone, run before `victim`, gives the effect; None if none does alone."""
-        candidates = list(before)
-        while len(candidates) > 1:
-            half = len(candidates) // 2
-            nearer, farther = candidates[half:], candidates[:half]
-            if self._shows(nearer, victim, want_failure=want_failure):
-                candidates = nearer
-            elif self._shows(farther, victim, want_failure=want_failure):
-                candidates = farther
-            else:
-                return None
-        return candidates[0] if candidates else None
+    return candidates[0] if candidates else None
 
 
 def _before(run: OrderedRun, nodeid: str) -> list[str]:

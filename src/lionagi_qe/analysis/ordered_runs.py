@@ -5,8 +5,12 @@
     run.order, run.outcomes                               # ['tests/test_a.py::test_x', ...], {nodeid: 'passed'}
     run = runner.run("shuffled", order=shuffled, seed=7)  # exactly these tests, in this order
     run = runner.run("alone", order=tests, isolate=True)  # each test in its own forked process
+    runner.run_all([RunRequest("original"), RunRequest("shuffled", tuple(shuffled), seed=7)])   # one by one
 
-Used by the flaky-test hunter. The target's interpreter runs pytest with the
+Used by the flaky-test hunter, which asks for its runs in batches
+(`RunsOrders`): `OrderedRunner` makes them here one after another; the
+distributed hunter sends them to workers (`RunRequest` and `OrderedRun`
+travel as JSON). The target's interpreter runs pytest with the
 `aqe_pytest_probe` plugin (outcomes, per-test timeout) and `aqe_flaky_probe`
 (order, isolation); failing tests are reported, never raised.
 """
@@ -17,8 +21,9 @@ import json
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from lionagi_qe.analysis.probes import FLAKY_PLUGIN, PYTEST_PLUGIN
 from lionagi_qe.analysis.project import TargetProject
@@ -59,9 +64,58 @@ class OrderedRun:
             "failed": failures, "duration_s": self.duration_s,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """Every field, JSON-ready (`from_json` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OrderedRun:
+        """The run `to_json` gave."""
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run to make, as `OrderedRunner.run` takes it: None as the order runs the whole suite."""
+
+    kind: str
+    order: tuple[str, ...] | None = None
+    seed: int | None = None
+    isolate: bool = False
+    leave_out: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready (`from_json` reads it back)."""
+        return {
+            "kind": self.kind, "order": None if self.order is None else list(self.order), "seed": self.seed,
+            "isolate": self.isolate, "leave_out": list(self.leave_out),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunRequest:
+        """The request `to_json` gave."""
+        order = data["order"]
+        return cls(
+            data["kind"], None if order is None else tuple(order), seed=data["seed"], isolate=data["isolate"],
+            leave_out=tuple(data["leave_out"]),
+        )
+
+
+class RunsOrders(Protocol):
+    """What makes a hunt's runs: a batch at a time, results in the batch's order."""
+
+    at_once: int
+    """Runs it makes at the same time (1: one after another); more lets the hunt send independent work together."""
+
+    def run_all(self, requests: Sequence[RunRequest]) -> list[OrderedRun]:
+        """Make every run of `requests`; the runs in the same order."""
+        ...
+
 
 class OrderedRunner:
-    """Runs tests of one project in chosen orders; counts the pytest processes it started."""
+    """Runs tests of one project in chosen orders, here, one run after another; counts the pytest processes."""
+
+    at_once = 1
 
     def __init__(self, project: TargetProject, settings: RunSettings, work_dir: Path) -> None:
         self.project = project
@@ -118,6 +172,12 @@ class OrderedRunner:
         return OrderedRun(
             kind, ran, outcomes, messages, round(time.perf_counter() - started, 3), seed=seed, notes=notes
         )
+
+    def run_all(self, requests: Sequence[RunRequest]) -> list[OrderedRun]:
+        """Make each run of `requests` in turn (`RunsOrders`)."""
+        return [
+            self.run(r.kind, r.order, seed=r.seed, isolate=r.isolate, leave_out=r.leave_out) for r in requests
+        ]
 
 
 def _read_events(path: Path) -> tuple[list[str], dict[str, str], dict[str, str]]:

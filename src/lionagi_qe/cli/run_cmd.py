@@ -225,8 +225,8 @@ def run(
     ),
     distributed: bool = typer.Option(
         _DEFAULT.distributed, "--distributed",
-        help="Run the heavy work (test shards, generated tests' verification, mutant batches) on `aqe worker` "
-        "processes (production mode; docs/scaling.md).",
+        help="Run the heavy work (test shards, generated tests' verification, mutant batches, flaky re-runs) on "
+        "`aqe worker` processes (production mode; docs/scaling.md).",
     ),
     from_git: str | None = typer.Option(
         _DEFAULT.from_git, "--from-git", help="With --distributed: workers check out URL@COMMIT instead of PATH."

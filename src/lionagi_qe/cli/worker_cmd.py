@@ -1,7 +1,7 @@
 """`aqe worker`: run fleet jobs from the PostgreSQL queue (production mode), or report on that queue.
 
     aqe worker                                   # one job at a time, every queue, until SIGTERM / Ctrl-C
-    aqe worker --concurrency 4 --queues tests    # four at once, test shards only
+    aqe worker --concurrency 4 --queues tests    # four at once, test shards and flaky re-runs only
     aqe worker --check                           # waiting, running, failed jobs and live workers
     aqe worker --check --json
 
@@ -25,8 +25,8 @@ from lionagi_qe.config import StorageConfig
 WORKERS_EXTRA = "pip install 'lionagi-qe-fleet[workers]'"
 _QUEUES = typer.Option(
     None, "--queues", "-q",
-    help="Queues to take jobs from (repeat; default all): 'tests' (test shards), 'generation' (generated tests' "
-    "verification and confirmation), 'mutants' (mutant batches).",
+    help="Queues to take jobs from (repeat; default all): 'tests' (test shards, flaky re-runs), 'generation' "
+    "(generated tests' verification and confirmation), 'mutants' (mutant batches).",
 )
 
 

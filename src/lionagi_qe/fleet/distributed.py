@@ -7,8 +7,8 @@
 
 `DISTRIBUTED_AGENTS` names the agents that send work to the queue (the
 suite as test-file shards, the generated tests' verification and
-confirmation, the mutants as batches); the others run here as in a local
-run.
+confirmation, the mutants as batches, the flaky hunt's runs); the others
+run here as in a local run.
 
 In production mode the shards go to the `aqe worker` processes through the
 PostgreSQL job queue beside the memory. In development and testing modes
@@ -26,6 +26,7 @@ from lionagi_qe.core.orchestrator import ProgressCallback, QEOrchestrator
 from lionagi_qe.fleet.pipeline import RunOptions, model_for, run_fleet
 from lionagi_qe.workers.dispatch import JobProgress
 from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.distributed_flaky import DistributedFlakyHunterAgent
 from lionagi_qe.workers.distributed_generator import DistributedTestGeneratorAgent
 from lionagi_qe.workers.distributed_mutation import DistributedMutationTesterAgent
 from lionagi_qe.workers.in_process import default_concurrency, in_process_worker
@@ -36,6 +37,7 @@ DISTRIBUTED_AGENTS: dict[str, type[BaseQEAgent]] = {
     "test-executor": DistributedTestExecutorAgent,
     "mutation-tester": DistributedMutationTesterAgent,
     "test-generator": DistributedTestGeneratorAgent,
+    "flaky-test-hunter": DistributedFlakyHunterAgent,
 }
 """The agents of `--distributed` runs that send their work to the workers, by agent id."""
 

@@ -87,11 +87,15 @@ def fleet_report(
 
 
 def agent_sections(results: Results, sections: Mapping[str, str]) -> dict[str, Any]:
-    """{section: the agent's data (run_id left out) when it ran ok, else None} for each agent of `sections`."""
+    """{section: the agent's data (run_id left out) when it ran ok, else None} for each agent of `sections`.
+
+    An agent's `distributed` data (its jobs) goes to the report's `distributed` section instead, so a
+    distributed run's agent sections equal a local run's.
+    """
     found = {}
     for agent_id, name in sections.items():
         result = _ok(results, agent_id)
-        found[name] = {k: v for k, v in result.data.items() if k != "run_id"} if result else None
+        found[name] = {k: v for k, v in result.data.items() if k not in ("run_id", "distributed")} if result else None
     return found
 
 

@@ -3,9 +3,9 @@
     aqe worker --concurrency 2                 # production mode: same DATABASE_URL as the runs
     aqe run . --distributed                    # the suite as test-file shards on the workers, generated
                                                # tests verified and confirmed there
-    aqe run . --distributed --agents mutation-tester   # and the mutants as batches
+    aqe run . --distributed --agents mutation-tester,flaky-test-hunter   # and mutants, flaky re-runs
 
-    from lionagi_qe.workers import JobQueue, DistributedTestExecutorAgent, serve
+    from lionagi_qe.workers import JobQueue, DistributedTestExecutorAgent, DistributedFlakyHunterAgent, serve
 
 Jobs go through procrastinate on the fleet's PostgreSQL (its tables in schema
 `<AQE_DB_SCHEMA>_jobs`, created on connect under the memory's migration lock),
@@ -16,6 +16,7 @@ fleet's memory under aqe/workers/<run>/. docs/scaling.md has the details.
 
 from lionagi_qe.workers.dispatch import JobRequest, run_jobs
 from lionagi_qe.workers.distributed_executor import DistributedTestExecutorAgent
+from lionagi_qe.workers.distributed_flaky import DistributedFlakyHunterAgent
 from lionagi_qe.workers.distributed_generator import DistributedTestGeneratorAgent
 from lionagi_qe.workers.distributed_mutation import DistributedMutationTesterAgent
 from lionagi_qe.workers.in_process import in_process_worker
@@ -26,6 +27,7 @@ from lionagi_qe.workers.worker import queue_report, serve
 
 __all__ = [
     "JOB_KINDS",
+    "DistributedFlakyHunterAgent",
     "DistributedMutationTesterAgent",
     "DistributedTestExecutorAgent",
     "DistributedTestGeneratorAgent",

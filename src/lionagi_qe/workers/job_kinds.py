@@ -2,7 +2,7 @@
 
     kind = JOB_KINDS["test-shard"]
     kind.run(spec)          # in the job process: returns the result stored for the caller
-    kind.queue              # 'tests' ('generation', 'mutants' for the others; `aqe worker --queues`, default all)
+    kind.queue              # 'tests' (flaky-runs too; 'generation', 'mutants' for the others; default: all)
 
 Adding a kind takes three steps: a function `run_x(spec: dict) -> dict`
 here in `workers/` that calls its engine (plain JSON in and out, paths
@@ -11,7 +11,8 @@ relative to the project root: open the project with
 side a `DispatchingAgent` subclass of the local agent that splits the work
 into specs, sends them with `JobClient.run` and merges the results (as
 `distributed_executor` does for test shards, `distributed_generator` for
-candidates, `distributed_mutation` for mutants). Raise `TargetProjectError`
+candidates, `distributed_mutation` for mutants, `distributed_flaky` for a
+flaky hunt's runs). Raise `TargetProjectError`
 for the project's faults (reported, never retried) and `WorkerError` for the
 worker's (retried on another worker, up to AQE_JOB_ATTEMPTS tries).
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lionagi_qe.workers.candidate_jobs import run_confirm_kept, run_verify_candidates
+from lionagi_qe.workers.flaky_runs import run_flaky_runs
 from lionagi_qe.workers.mutant_batch import run_mutant_batch
 from lionagi_qe.workers.test_shard import run_test_shard
 
@@ -45,5 +47,6 @@ JOB_KINDS: dict[str, JobKind] = {
         JobKind("mutant-batch", run_mutant_batch, queue="mutants"),
         JobKind("verify-candidates", run_verify_candidates, queue="generation"),
         JobKind("confirm-kept", run_confirm_kept, queue="generation"),
+        JobKind("flaky-runs", run_flaky_runs, queue="tests"),
     )
 }
