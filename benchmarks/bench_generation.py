@@ -381,9 +381,10 @@ def print_table(rows: list[Row], budget: float) -> None:
     """The figures as a table, then the verification speed and the kept tests' stability."""
     print(f"\nbudget {budget:g}s per library, offline; points = uncovered lines + uncovered branch destinations;")
     print("wall = the whole `aqe run` (suite, analysis, generation); gen = the test generator (search, verification,")
-    print("confirmation in clean processes); p.wall = Pynguin's runs (search budget split over the modules)")
+    print("confirmation in clean processes), of which srch = the search (with its second run in other surroundings);")
+    print("p.wall = Pynguin's runs (search budget split over the modules)")
     head = (f"{'library':<22}{'suite':>7}{'aqe':>7}{'points':>8}{'gained':>8}{'share':>7}{'kept/tried':>11}"
-            f"{'wall':>7}{'gen':>6}{'pynguin':>9}{'p.gain':>8}{'p.share':>8}{'p.wall':>8}")
+            f"{'wall':>7}{'gen':>6}{'srch':>6}{'pynguin':>9}{'p.gain':>8}{'p.share':>8}{'p.wall':>8}")
     print(head)
     print("-" * len(head))
     for row in rows:
@@ -391,7 +392,7 @@ def print_table(rows: list[Row], budget: float) -> None:
         total, gained, share = _share(f["before"], f["after"])
         line = (f"{row.name + ' ' + row.version:<22}{f['before']['percent']:>6.1f}%{f['after']['percent']:>6.1f}%"
                 f"{total:>8}{gained:>8}{share:>6.1%} {f['kept']:>4}/{f['tried']:<5}{f['aqe_wall_s']:>6.0f}s"
-                f"{f.get('generator_s', 0):>5.0f}s")
+                f"{f.get('generator_s', 0):>5.0f}s{f.get('search', {}).get('seconds', 0):>5.0f}s")
         if "pynguin_after" in f:
             _, p_gained, p_share = _share(f["before"], f["pynguin_after"])
             line += (f"{f['pynguin_after']['percent']:>8.1f}%{p_gained:>8}{p_share:>7.1%}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import datetime
 import enum
+import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from lionagi_qe.analysis.call_synthesis import compared_constants
 from lionagi_qe.analysis.probes import PROBES_DIR
 
 MODULE = '''
@@ -79,6 +81,39 @@ def outer():
 
 def untyped(count, text, items):
     return count, text, items
+
+
+class Wrapper:
+    def __init__(self, stream, mode="r"):
+        self.stream = stream
+
+    def read(self):
+        return self.stream.read()
+
+
+class Base:
+    def __init__(self, width=3, limit=None):
+        self.width, self.limit = width, limit
+
+
+class Child(Base):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def show(self):
+        return self.limit
+
+
+class Tagged:
+    def __init__(self, base=(), *more):
+        self.base, self.more = base, more
+
+    def __eq__(self, other):
+        return (self.base, self.more) == (other.base, other.more)
+
+
+def rows(table):
+    return table
 '''
 
 
@@ -179,3 +214,86 @@ def test_mutation_queues_neighbours_first(probes: tuple[Any, Any, ModuleType]) -
     neighbours = [target.next_call()["expr"] for _ in range(3)]
     assert neighbours[0] == "count_up(n=2)"
     assert "count_up(n=0)" in neighbours
+
+
+def _variation(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.syspath_prepend(str(PROBES_DIR))
+    import aqe_variation
+
+    return aqe_variation
+
+
+def test_edits_change_what_values_hold(probes: tuple[Any, Any, ModuleType], monkeypatch: pytest.MonkeyPatch) -> None:
+    variation = _variation(monkeypatch)
+    texts = variation.edits("abc", random.Random(1), ["0x"])
+    assert any(t.startswith("0x") for t in texts) and "abc" not in texts
+    assert all(isinstance(b, bytes) for b in variation.edits(b"\x01\x02", random.Random(1), []))
+    table = variation.edits([[1, "x"], [2, "y"]], random.Random(1), [])
+    assert [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}] in table
+    assert [(1, "x"), (2, "y")] in table
+    assert {"a": [1, 2], "b": ["x", "y"]} in table
+    assert any(isinstance(t, list) and len(t) == 2 and t != [[1, "x"], [2, "y"]] and all(
+        isinstance(r, list) for r in t) for t in table)
+
+
+def test_a_recorded_table_is_varied_into_rows_of_dicts(probes: tuple[Any, Any, ModuleType]) -> None:
+    _, planning, _ = probes
+    target = _plan(planning, "rows", [{"table": ["[[1, 'x'], [2, 'y']]", []]}])
+    first = target.next_call()
+    target.mutate(first["id"])
+    varied = [c["expr"] for c in _calls(target, 60)]
+    assert "rows(table=[{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'y'}])" in varied
+
+
+def test_receivers_of_unhinted_classes_are_built_from_parameter_names(probes: tuple[Any, Any, ModuleType]) -> None:
+    _, planning, _ = probes
+    target = _plan(planning, "Wrapper.read")
+    assert target.skip is None
+    first = target.next_call()
+    assert first["expr"].startswith("Wrapper(stream=io.StringIO(") and "import io" in first["imports"]
+    assert first["valid"] is False
+
+
+def test_an_observed_construction_is_varied_and_completed_from_its_base(
+    probes: tuple[Any, Any, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values, planning, planme = probes
+    variation = _variation(monkeypatch)
+    built = values.Expr("Child(*(), **{'width': 18})", ("from planme import Child",))
+    found = variation.varied_constructions(built, planme.Child, random.Random(3), [], planning.guesses_for_name)
+    assert any("'limit':" in e.src for e in found)
+    assert any("'width': 18" not in e.src and "'width':" in e.src for e in found)
+    for expr in found:
+        namespace: dict[str, Any] = {}
+        for line in expr.imports:
+            exec(line, namespace)
+        assert isinstance(eval(expr.src, namespace), planme.Child)
+
+
+def test_string_tests_give_constants_that_meet_them() -> None:
+    source = "def f(text):\n    if text.startswith(('0x', '0b')):\n        return 1\n    return 0\n"
+    assert compared_constants(source, "f")["text"][:3] == ["0x", "0x1", "a0x"]
+
+
+def test_a_construction_with_star_args_is_recorded_positionally(
+    probes: tuple[Any, Any, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, planme = probes
+    monkeypatch.syspath_prepend(str(PROBES_DIR))
+    import aqe_record_probe
+
+    recorder = aqe_record_probe.Recorder([str(Path(planme.__file__).parent)])
+    frames: list[Any] = []
+    sys.setprofile(lambda frame, event, arg: frames.append(frame) if (
+        event == "call" and frame.f_code is planme.Tagged.__init__.__code__) else None)
+    try:
+        instance = planme.Tagged(1, 2, 3)
+    finally:
+        sys.setprofile(None)
+    assert recorder.on_call(frames[0].f_code, frames[0])
+    _, expr = recorder.known[id(instance)]
+    assert expr.src == "Tagged(1, *(2, 3))"
+    namespace: dict[str, Any] = {}
+    for line in expr.imports:
+        exec(line, namespace)
+    assert eval(expr.src, namespace) == instance

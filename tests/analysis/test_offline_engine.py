@@ -200,3 +200,38 @@ def test_a_failing_fuzz_test_is_reported_as_a_possible_bug() -> None:
     assert fuzz_found_a_crash(failed) and not fuzz_found_a_crash(timed_out)
     bug = fuzz_failure(failed)
     assert bug["gap"] == "pkg.core:ratio" and bug["exception"] == "ZeroDivisionError: division by zero"
+
+
+TABLE = '''\
+def render(rows):
+    def cells(row):
+        if isinstance(row, dict):
+            return ",".join(f"{k}={v}" for k, v in row.items())
+        return ",".join(map(str, row))
+
+    return "|".join(cells(row) for row in rows)
+'''
+TABLE_TESTS = '''\
+from pkg.table import render
+
+
+def test_render():
+    assert render([[1, "x"], [2, "y"]]) == "1,x|2,y"
+'''
+
+
+def test_a_nested_helper_is_reached_through_the_public_function_the_suite_calls(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {
+        "pkg/__init__.py": "", "pkg/table.py": TABLE, "tests/test_table.py": TABLE_TESTS,
+    })
+    project = inspect_project(root)
+    work = root / ".aqe" / "work"
+    settings = RunSettings(python=Path(sys.executable), test_timeout=30, record_inputs=work / RECORDED_FOLDER)
+    run = run_test_suite(project, work, settings)
+    report = load_coverage(run.data_file, project)
+    gaps, _ = find_gaps(report, project)
+    assert [g.id for g in gaps] == ["pkg.table:render.<locals>.cells"]
+    result = offline_generation(project, settings.python, gaps, work / "gen", budget=10, report=report,
+                                recorded=load_recorded(work / RECORDED_FOLDER))
+    through_render = [c for c in result.candidates if c.gap_id == "pkg.table:render"]
+    assert through_render and "assert render(rows=[{" in through_render[0].source

@@ -88,10 +88,38 @@ def _values_for_annotation(node: ast.AST | None) -> list[Any] | None:
     return None
 
 
+_TEXT_TESTS = frozenset({"startswith", "endswith", "find", "rfind", "index", "rindex", "count", "split", "rsplit",
+                         "partition", "rpartition", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix"})
+
+
+def _tested_texts(node: ast.Call) -> tuple[str, list[Any]] | None:
+    """(parameter, values) for `text.startswith("0x")` and the like: the string, and one that contains it."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _TEXT_TESTS):
+        return None
+    found: list[Any] = []
+    for arg in node.args[:1]:
+        ok, value = _literal(arg)
+        for item in (value if isinstance(value, tuple) else (value,)) if ok else ():
+            if isinstance(item, str) and item:
+                found += [item, item + "1", "a" + item]
+            elif isinstance(item, bytes) and item:
+                found += [item, item + b"1", b"a" + item]
+    return (func.value.id, found) if found else None
+
+
 def _compared_constants(fn: ast.AST) -> dict[str, list[Any]]:
-    """{parameter name: boundary values} from comparisons such as `x >= 100` or `kind == "gold"`."""
+    """{parameter name: boundary values} from comparisons such as `x >= 100` or `kind == "gold"`.
+
+    String tests such as `text.startswith("0x")` give the string and strings that start or end with it.
+    """
     found: dict[str, list[Any]] = {}
     for node in ast.walk(fn):
+        tested = _tested_texts(node) if isinstance(node, ast.Call) else None
+        if tested is not None:
+            name, texts = tested
+            found.setdefault(name, [])
+            found[name] += [v for v in texts if v not in found[name]]
         if not isinstance(node, ast.Compare):
             continue
         operands = [node.left, *node.comparators]

@@ -8,7 +8,12 @@
 In a warm worker (one process of the target's interpreter that imported the
 project once): the docstring examples of every module are run first; then,
 round after round, the gaps with the most points still missing get a batch
-of planned calls (recorded inputs first, then type-directed values and the
+of planned calls. Beside the gaps' own functions, the public functions the
+suite called with values that rebuild in source are *entry points*: each is
+called once, its trace tells which gaps it runs through, and from then on it
+ranks by the points still missing in those gaps (a private helper behind a
+dispatcher is reached through the public call, with the suite's real
+inputs varied). The calls are (recorded inputs first, then type-directed values and the
 constants their code compares against, then random combinations and
 neighbours of earlier calls), run in a fork with line and arc feedback. A
 call that reaches missing lines or branches and ends in a way a test can
@@ -16,7 +21,10 @@ assert (a value that rebuilds in source, an object's type and attributes, or
 an exception the project raises on purpose) is kept, and its neighbours are
 tried next; the gaps are re-ranked after every round. A gap is left alone
 after `STALE` calls in a row reach nothing new; the search stops when the
-budget is spent or no gap is left. The kept calls and crashes are then run
+budget is spent or no gap is left; when no gap is left but the last pass
+still reached new points, the gaps left alone are tried again. The search
+also stops once the candidates found so far would take the rest of the
+budget to verify and confirm (`SECONDS_PER_CANDIDATE` each). The kept calls and crashes are then run
 once more, each alone, in a second worker started in other surroundings
 (time zone, hash seed, temporary folder): those that end differently there
 depend on the environment and are dropped.
@@ -40,11 +48,20 @@ CALL_TIMEOUT = 1.0
 BATCH = 48
 GAPS_PER_ROUND = 6
 SEARCH_SHARE = 0.7
-"""Share of the budget spent searching; the rest goes to the second run, writing and verifying."""
+"""Share of the budget spent searching at most; the rest goes to the second run, writing and verifying."""
+RESERVE_SHARE = 0.15
+"""Share of the budget kept for what does not grow with the candidates (the confirmation's suite run)."""
+SECONDS_PER_CANDIDATE = 0.5
+"""What one more test module costs after the search (second run, verification, confirmation): the search
+stops early when the candidates it found would not be verified within the budget."""
 MAX_DOCTESTS = 300
 STALE = 240
 """Calls of one gap in a row that reach nothing new, after which the gap is left alone."""
 MAX_BUGS = 20
+MAX_TIMEOUTS = 4
+"""Calls of one target that ran past the time limit, after which the target is left alone (each costs a limit)."""
+MAX_ENTRIES = 400
+"""Recorded public functions tried as entry points, at most."""
 CRASHES = frozenset({
     "KeyError", "IndexError", "AttributeError", "TypeError", "ZeroDivisionError", "UnboundLocalError",
     "NameError", "RecursionError", "AssertionError", "StopIteration",
@@ -214,14 +231,67 @@ def target_specs(gaps: Iterable[Gap]) -> list[dict[str, Any]]:
 
 def project_modules(project: TargetProject) -> list[str]:
     """Dotted names of every module of the measured sources."""
-    names = []
+    return sorted(module_paths(project))
+
+
+def module_paths(project: TargetProject) -> dict[str, Path]:
+    """{dotted name: file} of every module of the measured sources (test files left out)."""
+    found: dict[str, Path] = {}
     for source in project.sources:
         files = [source] if source.is_file() else sorted(source.rglob("*.py"))
         for path in files:
             name = module_name(path.resolve(), project)
             if name and all(part.isidentifier() for part in name.split(".")) and not _is_test(path):
-                names.append(name)
-    return sorted(set(names))
+                found.setdefault(name, path.resolve())
+    return found
+
+
+def entry_specs(
+    recorded: dict[str, Any], modules: dict[str, Path], gaps: Iterable[Gap], limit: int = MAX_ENTRIES
+) -> list[dict[str, Any]]:
+    """Target specs of the public project functions the suite called with values that all rebuild in source.
+
+    Gaps' own functions are left out (they are targets already); the most called come first.
+    """
+    taken = {gap.id for gap in gaps}
+    chosen = []
+    for key, entry in recorded.get("functions", {}).items():
+        module, _, qualname = key.partition(":")
+        complete = [s for s in entry.get("samples", []) if s and all(v is not None for v in s.values())]
+        if key in taken or module not in modules or not complete or not is_public_name(qualname):
+            continue
+        chosen.append((-int(entry.get("calls", 0)), key, module, qualname))
+    specs = []
+    sources: dict[str, str] = {}
+    for _, key, module, qualname in sorted(chosen)[:limit]:
+        if module not in sources:
+            sources[module] = modules[module].read_text(encoding="utf-8")
+        specs.append({"id": key, "module": module, "qualname": qualname,
+                      "constants": compared_constants(sources[module], qualname)})
+    return specs
+
+
+def is_public_name(qualname: str) -> bool:
+    """No part starts with an underscore, save `__init__` and `__call__` (a constructor, a callable object)."""
+    parts = qualname.split(".")
+    return "<locals>" not in parts and all(not p.startswith("_") or p in ("__init__", "__call__") for p in parts)
+
+
+class GapSpans:
+    """Which gaps' functions a trace ran through (by the line ranges of their definitions)."""
+
+    def __init__(self, gaps: Iterable[Gap]) -> None:
+        self.spans: dict[str, list[tuple[int, int, str]]] = {}
+        for gap in gaps:
+            self.spans.setdefault(str(Path(gap.path).resolve()), []).append((gap.lineno, gap.end_lineno, gap.id))
+
+    def touched(self, outcome: dict[str, Any]) -> set[str]:
+        found: set[str] = set()
+        for path, lines in outcome.get("lines", {}).items():
+            for start, end, gap_id in self.spans.get(path, ()):
+                if gap_id not in found and any(start <= n <= end for n in lines):
+                    found.add(gap_id)
+        return found
 
 
 def _is_test(path: Path) -> bool:
@@ -243,9 +313,18 @@ class _Search:
         self.gap_of_file: dict[str, list[Gap]] = {}
         self.bug_targets: set[str] = set()
         self.bugs: list[dict[str, Any]] = []
+        self.entries: dict[str, set[str]] = {}
+        """Entry points (see the module docstring) and the gaps their calls ran through."""
+        self.spans = GapSpans(job.gaps)
+        self.timeouts: dict[str, int] = {}
+        self.stale: set[str] = set()
+        """Targets left alone after `STALE` calls in a row reached nothing new (tried again while others gain)."""
+        self.gained = 0
+        self.finish = time.monotonic() + job.budget * (1 - RESERVE_SHARE)
 
     def load(self) -> None:
-        modules = project_modules(self.job.project)
+        paths = module_paths(self.job.project)
+        modules = sorted(paths)
         reply = self.worker.request(
             "load", modules=modules, files=self.missing.files, recorded=self.job.recorded.get("functions", {}),
         )
@@ -258,7 +337,29 @@ class _Search:
             elif info["planned"]:
                 self.open[gap_id] = info["planned"]
                 self.tries[gap_id] = 0
+        entries = entry_specs(self.job.recorded, paths, self.job.gaps)
+        if entries:
+            planned = self.worker.request("targets", targets=entries)["targets"]
+            for entry_id, info in planned.items():
+                if not info["skip"] and info["planned"]:
+                    self.entries[entry_id] = set()
+                    self.tries[entry_id] = 0
 
+    def probe_entries(self, deadline: float) -> None:
+        """Call each entry point once (its first planned call) to learn which gaps it runs through."""
+        waiting = list(self.entries)
+        while waiting and self.time_left(deadline):
+            chosen, waiting = waiting[:BATCH], waiting[BATCH:]
+            self._explore(dict.fromkeys(chosen, 1))
+        for entry_id, touched in self.entries.items():
+            if touched:
+                self.open[entry_id] = 1
+
+    def _left(self, target_id: str) -> int:
+        """Points still missing in a gap, or in the gaps an entry point ran through."""
+        if target_id in self.entries:
+            return sum(self.missing.left_in(self.by_id[g]) for g in self.entries[target_id])
+        return self.missing.left_in(self.by_id[target_id])
     def doctests(self, deadline: float) -> None:
         modules = project_modules(self.job.project)
         calls = self.worker.request("doctests", modules=modules)["calls"][:MAX_DOCTESTS]
@@ -282,52 +383,83 @@ class _Search:
         if not lines and not arcs:
             return False
         points = self.missing.take(lines, arcs)
+        self.gained += points
         self.result.calls.append(FoundCall(gap_id, spec, outcome, points))
         return True
 
-    def _priority(self, gap_id: str) -> float:
-        """Riskiest first: points still missing times complexity, less for gaps tried often."""
-        gap = self.by_id[gap_id]
-        return -self.missing.left_in(gap) * gap.complexity / (1 + self.tries[gap_id] / 20)
+    def candidates(self) -> int:
+        """Test modules the kept calls make: one per target, one per doctest."""
+        doctests = sum(1 for c in self.result.calls if c.spec.get("shape") == "doctest")
+        return doctests + len({c.gap_id for c in self.result.calls if c.spec.get("shape") != "doctest"})
+
+    def time_left(self, deadline: float) -> bool:
+        """Before `deadline`, and the candidates found so far can still be verified within the budget."""
+        now = time.monotonic()
+        return now < deadline and now + SECONDS_PER_CANDIDATE * self.candidates() < self.finish
+
+    def _priority(self, target_id: str) -> float:
+        """Riskiest first: points still missing times complexity, less for targets tried often."""
+        if target_id in self.entries:
+            touched = [self.by_id[g] for g in self.entries[target_id]]
+            weight = sum(self.missing.left_in(gap) * gap.complexity for gap in touched)
+        else:
+            weight = self.missing.left_in(self.by_id[target_id]) * self.by_id[target_id].complexity
+        return -weight / (1 + self.tries[target_id] / 20)
 
     def rounds(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
-            ranked = sorted(
-                (g for g in self.open if self.missing.left_in(self.by_id[g]) > 0),
-                key=self._priority,
-            )
+        while self.time_left(deadline):
+            ranked = sorted((t for t in self.open if self._left(t) > 0), key=self._priority)
+            if not ranked and self.gained and self.stale:
+                self.gained = 0
+                for target_id in self.stale:
+                    self.open[target_id] = 1
+                    self.since_gain[target_id] = 0
+                self.stale.clear()
+                continue
             if not ranked:
                 self.result.stopped = "exhausted"
                 return
             chosen = ranked[:GAPS_PER_ROUND]
             share = max(2, BATCH // len(chosen))
-            reply = self.worker.request(
-                "explore", take=dict.fromkeys(chosen, share), call_timeout=self.job.call_timeout,
-                timeout=self.job.call_timeout * BATCH * 2 + 60,
-            )
-            self.result.rounds += 1
-            for gap_id in reply["exhausted"]:
-                self.open.pop(gap_id, None)
-            rewarded = []
-            for outcome in reply["results"]:
-                self.result.tried += 1
-                gap_id = outcome.get("target") or ""
-                self.tries[gap_id] = self.tries.get(gap_id, 0) + 1
-                self.since_gain[gap_id] = self.since_gain.get(gap_id, 0) + 1
-                if is_possible_bug(outcome) and gap_id not in self.bug_targets:
-                    self.bug_targets.add(gap_id)
-                    self.bugs.append(outcome)
-                if assertable(outcome) and self._keep_if_new(gap_id, outcome, outcome):
-                    rewarded.append(outcome["id"])
-                    self.since_gain[gap_id] = 0
-            for gap_id in chosen:
-                if self.since_gain.get(gap_id, 0) > STALE:
-                    self.open.pop(gap_id, None)
-            if rewarded:
-                self.worker.request("mutate", calls=rewarded)
-                for gap_id in {r.split("#")[0] for r in rewarded}:
-                    self.open.setdefault(gap_id, 1)
+            self._explore(dict.fromkeys(chosen, share))
+            for target_id in chosen:
+                if self.since_gain.get(target_id, 0) > STALE and target_id in self.open:
+                    self.open.pop(target_id)
+                    self.stale.add(target_id)
         self.result.stopped = "budget"
+
+    def _explore(self, take: dict[str, int]) -> None:
+        """Run the next planned calls of some targets; keep what reaches new points and queue its neighbours."""
+        reply = self.worker.request(
+            "explore", take=take, call_timeout=self.job.call_timeout,
+            timeout=self.job.call_timeout * BATCH * 2 + 60,
+        )
+        self.result.rounds += 1
+        for target_id in reply["exhausted"]:
+            self.open.pop(target_id, None)
+        rewarded = []
+        for outcome in reply["results"]:
+            self.result.tried += 1
+            target_id = outcome.get("target") or ""
+            self.tries[target_id] = self.tries.get(target_id, 0) + 1
+            self.since_gain[target_id] = self.since_gain.get(target_id, 0) + 1
+            if target_id in self.entries:
+                self.entries[target_id] |= self.spans.touched(outcome)
+            if outcome.get("status") == "timeout":
+                self.timeouts[target_id] = self.timeouts.get(target_id, 0) + 1
+                if self.timeouts[target_id] >= MAX_TIMEOUTS:
+                    self.open.pop(target_id, None)
+            if is_possible_bug(outcome) and target_id not in self.bug_targets:
+                self.bug_targets.add(target_id)
+                self.bugs.append(outcome)
+            if assertable(outcome) and self._keep_if_new(target_id, outcome, outcome):
+                rewarded.append(outcome["id"])
+                self.since_gain[target_id] = 0
+        if rewarded:
+            self.worker.request("mutate", calls=rewarded)
+            for target_id in {r.split("#")[0] for r in rewarded}:
+                if self.timeouts.get(target_id, 0) < MAX_TIMEOUTS:
+                    self.open.setdefault(target_id, 1)
 
 
 def guided_search(job: SearchJob) -> SearchResult:
@@ -341,6 +473,7 @@ def guided_search(job: SearchJob) -> SearchResult:
             result = search.result
             search.load()
             search.doctests(deadline)
+            search.probe_entries(deadline)
             search.rounds(deadline)
         result.calls, result.possible_bugs = _second_run(job, result, search.bugs)
     except WorkerError as exc:

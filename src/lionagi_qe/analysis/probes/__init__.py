@@ -5,7 +5,7 @@ into its pytest run with `-p aqe_pytest_probe` (the flaky-test hunter adds
 `-p aqe_flaky_probe`), and `aqe_call_probe.py` (the
 Hypothesis ghostwriter) is run as a script. `aqe_record_probe` records the inputs reaching the project's
 functions during the suite, `aqe_extra_tests` adds test files to a suite run,
-`aqe_warm_worker.py` (with `aqe_planning`, `aqe_values`, `aqe_verify_fork`)
+`aqe_warm_worker.py` (with `aqe_planning`, `aqe_variation`, `aqe_values`, `aqe_verify_fork`)
 runs calls and tests in forks of one warm process. None imports lionagi_qe,
 so they work in any virtualenv.
 """

@@ -14,7 +14,13 @@ from the first four sources (a docstring's container type counts as a
 guess: its items are not known) and, for a method, when its receiver was
 recorded; *hinted* when the arguments come from the default, hint or
 docstring only (the suite's own values may be wrong on purpose). Methods get a receiver recorded for them or a
-constructor call observed in the suite, else one built from `__init__`.
+constructor call observed in the suite, else one built from `__init__`
+(hinted parameters from their hints, the others from their names). A call
+that reaches new code is varied: neighbours of each value, random edits of
+strings and bytes (a character changed, put in or taken out, one of the
+function's constants spliced in), one item of a container varied in turn,
+rows given as tuples or dicts, and the receiver's constructor arguments
+varied or completed from `__init__`'s other parameters.
 Generators are iterated (bounded), coroutines awaited, context managers
 entered; nested functions are skipped with a reason.
 """
@@ -33,6 +39,7 @@ from collections import deque
 from typing import Any
 
 from aqe_values import Expr, encode, importable_name
+from aqe_variation import edits, varied_constructions
 
 MAX_PLANNED = 1500
 TYPED = ("recorded", "default", "hint", "doc")
@@ -47,6 +54,9 @@ _STR_NAMES = re.compile(
 )
 _SEQ_NAMES = re.compile(r"^(seq|seqs|iterable|iterables|items|lst|xs|values|elements|coll|data|it|iterator|\w+s)$")
 _CALLABLE_NAMES = re.compile(r"^(func|fn|f|function|callback|pred|predicate|key|binop|\w+_func|\w+_fn)$")
+_FILE_NAMES = re.compile(
+    r"^(fp|fh|file|fileobj|fobj|fobject|stream|wrapped|infile|outfile|buf|buffer|\w+_file|\w+_stream)$"
+)
 _BOOL_NAMES = re.compile(r"^(is_\w+|has_\w+|use_\w+|allow_\w+|strict|reverse|verbose|raise_\w+|\w+_only)$")
 _DOC_TYPE = re.compile(
     r":param\s+(?P<t1>[\w\[\], .|]+)\s+(?P<n1>\w+):|:type\s+(?P<n2>\w+):\s*(?P<t2>[\w\[\], .|]+)|"
@@ -195,18 +205,17 @@ class Typer:
             hints = _hints(getattr(kind, "__init__", None))
             for p in signature.parameters.values():
                 if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                    if p.name not in hints:
-                        return None
-                    fields.append((p.name, hints[p.name]))
+                    fields.append((p.name, hints.get(p.name, _UNHINTED)))
         parts: list[Value] = []
-        for _, hint in fields:
-            pool = self.for_hint(hint, depth + 1)
+        for name, hint in fields:
+            pool = self.for_hint(hint, depth + 1) if hint is not _UNHINTED else guesses_for_name(name)
             if not pool:
                 return None
             parts.append(pool[0])
         texts = [f"{name}={v.expr.src}" for (name, _), v in zip(fields, parts, strict=True) if v.expr is not None]
         imports = tuple(dict.fromkeys([*owner.imports, *(i for v in parts if v.expr for i in v.expr.imports)]))
-        return Value(Expr(f"{owner.src}({', '.join(texts)})", imports), "hint")
+        origin = "guess" if any(v.origin == "guess" for v in parts) else "hint"
+        return Value(Expr(f"{owner.src}({', '.join(texts)})", imports), origin)
 
     def for_doc_type(self, text: str) -> list[Value] | None:
         words = {w.lower() for w in re.findall(r"\w+", text)}
@@ -228,6 +237,9 @@ class Typer:
         if "none" in words:
             out.append(Value(Expr("None"), "doc", None))
         return out or None
+
+
+_UNHINTED = object()
 
 
 def _empty(kind: Any) -> str:
@@ -256,6 +268,9 @@ def guesses_for_name(name: str) -> list[Value]:
         return _plain([2, 0, 1, -1, 5], "guess")
     if _CALLABLE_NAMES.match(name):
         return [Value(Expr("str"), "guess"), Value(Expr("len"), "guess"), Value(Expr("bool"), "guess")]
+    if _FILE_NAMES.match(name):
+        return [Value(Expr(f"io.{kind}({text!r})", ("import io",)), "guess")
+                for kind, text in (("StringIO", "a b\n1 2\n"), ("BytesIO", b"\x00\x01ab"))]
     if _STR_NAMES.match(name):
         return _plain(["abc", "", "Hello World", "a,b"], "guess")
     if _SEQ_NAMES.match(name):
@@ -305,6 +320,8 @@ class Target:
         self.receivers: list[Value] = []
         self.params: list[inspect.Parameter] = []
         self.pools: dict[str, list[Value]] = {}
+        self.spliced: list[Any] = []
+        self.owner: Any = None
         try:
             self._resolve(spec, recorded, typer)
         except Exception as exc:  # any failure to inspect the target only skips it
@@ -357,6 +374,8 @@ class Target:
         hints = _hints(func)
         doc_types = _doc_types(inspect.getdoc(func) or "")
         constants = spec.get("constants", {})
+        self.spliced = [v for values in constants.values() for v in values if isinstance(v, (str, bytes))][:12]
+        self.owner = owner if parts[:-1] else None
         for p in self.params:
             self.pools[p.name] = self._pool(p, recorded, hints.get(p.name), doc_types.get(p.name), constants, typer)
         if self.kind in ("method", "property"):
@@ -405,7 +424,7 @@ class Target:
             typed = typer.for_doc_type(doc)
         pool += typed or []
         pool += _plain(list(constants.get(p.name, [])), "constant")
-        if not typed and not any(v.origin == "recorded" for v in pool):
+        if not typed:
             pool += guesses_for_name(p.name)
         return _unique(pool)
 
@@ -532,13 +551,18 @@ class Target:
                 continue
             origin = current.origin if current.origin in TYPED else "guess"
             raw = _raw(current)
-            neighbours = [Value(e, origin, v) for v in _neighbours(raw) if type(v) is type(raw)
-                          for e in [encode(v)] if e is not None] if raw is not _NO_RAW else []
+            changed = _neighbours(raw) + edits(raw, self.rng, self.spliced) if raw is not _NO_RAW else []
+            neighbours = [Value(e, origin if type(v) is type(raw) else "guess", v) for v in changed
+                          for e in [encode(v)] if e is not None]
             others = [v for v in self.pools.get(p.name, []) if v.key() != current.key()]
             for value in neighbours + self.rng.sample(others, min(3, len(others))):
                 variants.append({**choice, p.name: value})
         if self.kind in ("method", "property"):
             variants += [{**choice, "<self>": receiver} for receiver in self.receivers]
+            receiver = choice.get("<self>")
+            if receiver is not None and receiver.expr is not None and self.owner is not None:
+                variants += [{**choice, "<self>": Value(other, "guess")} for other in varied_constructions(
+                    receiver.expr, self.owner, self.rng, self.spliced, guesses_for_name)]
         for variant in reversed(variants):
             self._push(variant, front=True)
 

@@ -124,6 +124,7 @@ class Recorder:
             return
         parts = [owner]
         texts = []
+        positional = set(code.co_varnames[: code.co_argcount]) if "*" in arguments else set()
         for name, value in arguments.items():
             if name == "self":
                 continue
@@ -131,7 +132,7 @@ class Recorder:
             if expr is None:
                 return
             parts.append(expr)
-            texts.append(f"*{expr.src}" if name == "*" else f"**{expr.src}" if name == "**" else f"{name}={expr.src}")
+            texts.append(_argument(name, expr.src, name in positional))
         imports = tuple(dict.fromkeys(i for p in parts for i in p.imports))
         self.known[id(instance)] = (kind, aqe_values.Expr(f"{owner.src}({', '.join(texts)})", imports))
         if len(self.known) > MAX_KNOWN:
@@ -149,6 +150,13 @@ class Recorder:
             ranks = sorted(samples)[:MAX_SAMPLES]
             out[key] = {"calls": calls, "samples": [samples[r] for r in ranks], "ranks": ranks}
         return {"functions": out}
+
+
+def _argument(name: str, src: str, positional: bool) -> str:
+    """One argument of a rebuilt call: `*args`, `**kwargs`, positional (before a `*args`) or `name=value`."""
+    if name in ("*", "**"):
+        return f"{name}{src}"
+    return src if positional else f"{name}={src}"
 
 
 def _qualname_310(code: CodeType, frame: FrameType) -> str | None:
