@@ -151,21 +151,21 @@ async def test_a_reply_that_keeps_failing_falls_back_after_the_attempts(measured
     reason = data["fallbacks"][0]["reason"]
     assert data["fallbacks"][0]["gap"] == GAP
     assert "not usable after 2 attempt(s)" in reason and "assert 90.0 == 100.0" in reason
-    assert [k["origin"] for k in data["kept"]] == ["characterization"]
+    assert data["kept"] and {k["origin"] for k in data["kept"]} == {"characterization"}  # the offline fallback
 
 
 async def test_an_unparsable_reply_is_answered_then_falls_back(measured_run: Any, tmp_path: Path) -> None:
     data, server = await _generate(measured_run, "gen-refusal", replies(REFUSAL), tmp_path, llm_attempts=2)
     assert "could not be used" in server.prompts()[1] and "no ```python code block" in server.prompts()[1]
     assert "unusable" in data["fallbacks"][0]["reason"]
-    assert [k["origin"] for k in data["kept"]] == ["characterization"]
+    assert data["kept"] and {k["origin"] for k in data["kept"]} == {"characterization"}  # the offline fallback
 
 
 async def test_a_timeout_falls_back(measured_run: Any, tmp_path: Path) -> None:
     data, server = await _generate(measured_run, "gen-slow", replies(None), tmp_path)
     assert len(server.requests) == 1
     assert data["fallbacks"] == [{"gap": GAP, "reason": "model did not answer within 1.5s"}]
-    assert [k["origin"] for k in data["kept"]] == ["characterization"]
+    assert data["kept"] and {k["origin"] for k in data["kept"]} == {"characterization"}  # the offline fallback
     assert data["model_calls"]["timeouts"] == 1
 
 
