@@ -96,6 +96,13 @@ class WorkerProcesses:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
 
+def start_two_workers(workers: WorkerProcesses, url: str, schema: str, *second_args: str) -> None:
+    """Start workers w1 and w2 (w2 with `second_args`, such as its queues) and wait until both are live."""
+    workers.start("w1")
+    workers.start("w2", *second_args)
+    wait_for(lambda: live_workers(url, schema) == 2, 60, "two live workers")
+
+
 def wait_for(condition: Any, timeout: float, what: str) -> Any:
     """Poll `condition()` until it returns something true; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -14,7 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers.fleet import write_project
-from helpers.workers import WorkerProcesses, commit_all, live_workers, production_env, run_aqe, wait_for
+from helpers.workers import (
+    WorkerProcesses,
+    commit_all,
+    production_env,
+    run_aqe,
+    start_two_workers,
+)
 from lionagi_qe.analysis.ordered_runs import RunRequest
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.cli.main import app
@@ -174,9 +180,7 @@ def test_two_workers_share_the_hunt_and_find_what_the_local_hunt_finds(
     code, local, err = run_aqe(env, "run", str(write_project(tmp_path / "local", FILES)), *HUNT)
     assert code == 0 and local is not None, err
     with WorkerProcesses(env, tmp_path) as workers:
-        workers.start("w1")
-        workers.start("w2")
-        wait_for(lambda: live_workers(postgres_url, queue_schema) == 2, 60, "two live workers")
+        start_two_workers(workers, postgres_url, queue_schema)
         code, distributed, err = run_aqe(
             env, "run", str(write_project(tmp_path / "distributed", FILES)), "--distributed", *HUNT)
     assert code == 0 and distributed is not None, err

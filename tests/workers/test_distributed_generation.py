@@ -17,10 +17,9 @@ from helpers.workers import (
     aqe_in_process,
     committed_sample,
     comparable,
-    live_workers,
     production_env,
     run_aqe,
-    wait_for,
+    start_two_workers,
 )
 from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.analysis import RunSettings, find_gaps, inspect_project, load_coverage, run_test_suite
@@ -183,9 +182,7 @@ def test_two_workers_verify_and_confirm_as_a_local_run(postgres_url: str, queue_
     code, local, err = run_aqe(env, "run", str(project), "--json")
     assert code == 0, err
     with WorkerProcesses(env, tmp_path) as workers:
-        workers.start("w1")
-        workers.start("w2")
-        wait_for(lambda: live_workers(postgres_url, queue_schema) == 2, 60, "two live workers")
+        start_two_workers(workers, postgres_url, queue_schema)
         code, distributed, err = run_aqe(env, "run", str(project), "--distributed", "--json")
     assert code == 0, err
     assert local is not None and distributed is not None

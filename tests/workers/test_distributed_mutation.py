@@ -14,10 +14,9 @@ from helpers.workers import (
     WorkerProcesses,
     aqe_in_process,
     committed_sample,
-    live_workers,
     production_env,
     run_aqe,
-    wait_for,
+    start_two_workers,
 )
 from lionagi_qe.core.orchestrator import QEOrchestrator
 from lionagi_qe.fleet import build_fleet
@@ -121,9 +120,7 @@ def test_two_workers_share_the_mutant_batches_and_score_as_locally(
     code, local, err = run_aqe(env, "run", str(project), *MUTATION_RUN)
     assert code == 0 and local is not None, err
     with WorkerProcesses(env, tmp_path) as workers:
-        workers.start("w1")
-        workers.start("w2", "--queues", "tests", "--queues", "mutants")
-        wait_for(lambda: live_workers(postgres_url, queue_schema) == 2, 60, "two live workers")
+        start_two_workers(workers, postgres_url, queue_schema, "--queues", "tests", "--queues", "mutants")
         code, distributed, err = run_aqe(env, "run", str(project), "--distributed", *MUTATION_RUN)
     assert code == 0 and distributed is not None, err
     assert mutation(distributed) == mutation(local)

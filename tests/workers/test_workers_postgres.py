@@ -17,6 +17,7 @@ from helpers.workers import (
     live_workers,
     production_env,
     run_aqe,
+    start_two_workers,
     started_jobs,
     wait_for,
     write_sleepy_project,
@@ -31,9 +32,7 @@ def test_two_workers_give_the_local_report(postgres_url: str, queue_schema: str,
     code, local, err = run_aqe(env, "run", str(project), "--json")
     assert code == 0, err
     with WorkerProcesses(env, tmp_path) as workers:
-        workers.start("w1")
-        workers.start("w2")
-        wait_for(lambda: live_workers(postgres_url, queue_schema) == 2, 60, "two live workers")
+        start_two_workers(workers, postgres_url, queue_schema)
         code, distributed, err = run_aqe(env, "run", str(project), "--distributed", "--shards", "3", "--json")
     assert code == 0, err
     assert local is not None and distributed is not None
@@ -95,9 +94,7 @@ def test_a_third_worker_started_mid_run_takes_work(postgres_url: str, queue_sche
     project = write_sleepy_project(tmp_path / "napper", files=6, tests_per_file=2, seconds=1.5)
     env = production_env(postgres_url, queue_schema)
     with WorkerProcesses(env, tmp_path) as workers:
-        workers.start("w1")
-        workers.start("w2")
-        wait_for(lambda: live_workers(postgres_url, queue_schema) == 2, 60, "two live workers")
+        start_two_workers(workers, postgres_url, queue_schema)
         run = _start_run(env, project, "--shards", "6")
         wait_for(lambda: len(started_jobs(postgres_url, queue_schema)) >= 2, 60, "the first shards to start")
         workers.start("late")

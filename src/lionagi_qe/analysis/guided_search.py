@@ -12,20 +12,22 @@ of planned calls. Beside the gaps' own functions, the public functions the
 suite called with values that rebuild in source are *entry points*: each is
 called once, its trace tells which gaps it runs through, and from then on it
 ranks by the points still missing in those gaps (a private helper behind a
-dispatcher is reached through the public call, with the suite's real
-inputs varied). The calls are (recorded inputs first, then type-directed values and the
-constants their code compares against, then random combinations and
-neighbours of earlier calls), run in a fork with line and arc feedback. A
-call that reaches missing lines or branches and ends in a way a test can
-assert (a value that rebuilds in source, an object's type and attributes, or
-an exception the project raises on purpose) is kept, and its neighbours are
-tried next; the gaps are re-ranked after every round. A gap is left alone
-after `STALE` calls in a row reach nothing new; the search stops when the
-budget is spent or no gap is left; when no gap is left but the last pass
-still reached new points, the gaps left alone are tried again. The search
-also stops once the candidates found so far would take the rest of the
-budget to verify and confirm (`SECONDS_PER_CANDIDATE` each). The kept calls and crashes are then run
-once more, each alone, in a second worker started in other surroundings
+dispatcher is reached through the public call, with the suite's real inputs
+varied); an entry point's call is kept only when it runs through one of the
+gaps, so `--max-gaps` still bounds what the search works on. The calls are
+(recorded inputs first, then type-directed values and the constants their
+code compares against, then random combinations and neighbours of earlier
+calls), run in a fork with line and arc feedback. A call that reaches
+missing lines or branches and ends in a way a test can assert (a value that
+rebuilds in source, an object's type and attributes, or an exception the
+project raises on purpose) is kept, and its neighbours are tried next; the
+gaps are re-ranked after every round. A gap is left alone after `STALE`
+calls in a row reach nothing new; the search stops when the budget is spent
+or no gap is left; when no gap is left but the last pass still reached new
+points, the gaps left alone are tried again. The search also stops once the
+candidates found so far would take the rest of the budget to verify and
+confirm (`SECONDS_PER_CANDIDATE` each). The kept calls and crashes are then
+run once more, each alone, in a second worker started in other surroundings
 (time zone, hash seed, temporary folder): those that end differently there
 depend on the environment and are dropped.
 """
@@ -443,8 +445,11 @@ class _Search:
             target_id = outcome.get("target") or ""
             self.tries[target_id] = self.tries.get(target_id, 0) + 1
             self.since_gain[target_id] = self.since_gain.get(target_id, 0) + 1
+            serves_a_gap = True
             if target_id in self.entries:
-                self.entries[target_id] |= self.spans.touched(outcome)
+                touched = self.spans.touched(outcome)
+                self.entries[target_id] |= touched
+                serves_a_gap = bool(touched)
             if outcome.get("status") == "timeout":
                 self.timeouts[target_id] = self.timeouts.get(target_id, 0) + 1
                 if self.timeouts[target_id] >= MAX_TIMEOUTS:
@@ -452,7 +457,7 @@ class _Search:
             if is_possible_bug(outcome) and target_id not in self.bug_targets:
                 self.bug_targets.add(target_id)
                 self.bugs.append(outcome)
-            if assertable(outcome) and self._keep_if_new(target_id, outcome, outcome):
+            if serves_a_gap and assertable(outcome) and self._keep_if_new(target_id, outcome, outcome):
                 rewarded.append(outcome["id"])
                 self.since_gain[target_id] = 0
         if rewarded:
