@@ -18,7 +18,7 @@ import asyncio
 
 from lionagi_qe.agents.memory_keys import complexity_key
 from lionagi_qe.agents.records import ComplexityRecord
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, no_execution
 from lionagi_qe.analysis.complexity import hot_spots, measure_complexity
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.core.base_agent import BaseQEAgent
@@ -38,8 +38,7 @@ class ComplexityAnalyzerAgent(BaseQEAgent):
         """Measure every function of the run's project and rank the hot spots."""
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; "
-                                "run test-executor first")
+            return self.skipped(no_execution(task.context))
         project = await asyncio.to_thread(inspect_project, inputs.execution.code_path, check_syntax=False)
         functions = await asyncio.to_thread(measure_complexity, project)
         gaps = await inputs.gaps()

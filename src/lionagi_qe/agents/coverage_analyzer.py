@@ -26,7 +26,7 @@ from typing import Any
 from lionagi_qe.agents.memory_keys import REPORT_PATTERN, diff_coverage_key, gaps_key, report_key, run_id_of
 from lionagi_qe.agents.records import CoverageRecord, DiffCoverageRecord, ExecutionRecord, GapsRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, no_execution
 from lionagi_qe.analysis.changed_code import changed_first, find_changes
 from lionagi_qe.analysis.coverage_config import coverage_warnings, nothing_measured
 from lionagi_qe.analysis.coverage_report import CoverageReport, load_coverage
@@ -50,8 +50,7 @@ class CoverageAnalyzerAgent(BaseQEAgent):
         """Analyse the coverage data of a run and store the report and the gaps."""
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            run = missing_run(task.context)
-            return self.skipped(f"no test execution in memory for run {run}; run test-executor first")
+            return self.skipped(no_execution(task.context))
         run_id, execution = inputs.run_id, inputs.execution
         try:
             project, report = await asyncio.to_thread(_measure, execution)

@@ -23,7 +23,7 @@ from typing import Any
 from lionagi_qe.agents.memory_keys import flaky_key, flaky_rates_key
 from lionagi_qe.agents.records import ExecutionRecord, FlakeRates, FlakyRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, no_execution
 from lionagi_qe.analysis.flaky_hunter import FlakyHunt, hunt_flaky
 from lionagi_qe.analysis.ordered_runs import OrderedRunner, RunsOrders
 from lionagi_qe.analysis.project import TargetProject, inspect_project
@@ -42,8 +42,7 @@ class FlakyTestHunterAgent(BaseQEAgent):
         ctx = RunContext.of(task.context)
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; "
-                                "run test-executor first")
+            return self.skipped(no_execution(task.context))
         execution = inputs.execution
         first_run = {t["nodeid"]: t["outcome"] for t in execution.tests}
         if not first_run:

@@ -24,7 +24,7 @@ from pathlib import Path
 from lionagi_qe.agents.memory_keys import mutation_key
 from lionagi_qe.agents.records import ExecutionRecord, MutationRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, no_execution
 from lionagi_qe.analysis.mutation_testing import Mutant, MutantSettings, MutationRun, plan_mutants, run_mutants
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_contexts import load_test_contexts
@@ -44,8 +44,7 @@ class MutationTesterAgent(BaseQEAgent):
         ctx = RunContext.of(task.context)
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            missing = missing_run(task.context)
-            return self.skipped(f"no test execution in memory for run {missing}; run test-executor first")
+            return self.skipped(no_execution(task.context))
         execution = inputs.execution
         project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)
         contexts = await asyncio.to_thread(load_test_contexts, execution.data_file, project)

@@ -22,7 +22,7 @@ from typing import Any
 from lionagi_qe.agents.memory_keys import DURATIONS_PATTERN, EXECUTION_PATTERN, durations_key, run_id_of
 from lionagi_qe.agents.records import ExecutionRecord, PerformanceRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, no_execution
 from lionagi_qe.analysis.benchmark_results import run_benchmarks, uses_pytest_benchmark
 from lionagi_qe.analysis.performance import History, judge_durations, passed_durations
 from lionagi_qe.analysis.project import inspect_project
@@ -43,8 +43,7 @@ class PerformanceTesterAgent(BaseQEAgent):
         ctx = RunContext.of(task.context)
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; "
-                                "run test-executor first")
+            return self.skipped(no_execution(task.context))
         execution = inputs.execution
         history = await self._history(inputs.run_id, execution.project)
         judged = judge_durations(execution.tests, history, ctx.slowdown_rule())

@@ -19,7 +19,7 @@ from __future__ import annotations
 from lionagi_qe.agents.memory_keys import diff_coverage_key, report_key, verdict_key
 from lionagi_qe.agents.records import CoverageRecord, DiffCoverageRecord, ExecutionRecord, VerdictRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run, read_record
+from lionagi_qe.agents.run_inputs import load_run, no_execution, read_record
 from lionagi_qe.analysis.quality_gate import GateInputs, evaluate_gate
 from lionagi_qe.core.base_agent import BaseQEAgent
 from lionagi_qe.core.task import AgentResult, QETask
@@ -36,7 +36,7 @@ class QualityGateAgent(BaseQEAgent):
         ctx.thresholds()  # a bad threshold fails before anything is read
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; nothing to judge")
+            return self.skipped(no_execution(task.context, "nothing to judge"))
         report = await self._report(inputs.run_id, ctx.wait_timeout)
         if report is None:
             return self.skipped(f"no coverage report for run {inputs.run_id}; run coverage-analyzer first")

@@ -22,7 +22,7 @@ import asyncio
 from lionagi_qe.agents.memory_keys import regression_risk_key, run_id_of
 from lionagi_qe.agents.records import RegressionRiskRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, no_execution
 from lionagi_qe.analysis.changed_code import churn_by_file, find_changes
 from lionagi_qe.analysis.coverage_report import load_coverage
 from lionagi_qe.analysis.project import inspect_project
@@ -48,8 +48,7 @@ class RegressionRiskAnalyzerAgent(BaseQEAgent):
             return self.skipped("no --diff BASE given: no changes to assess")
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            missing = missing_run(task.context)
-            return self.skipped(f"no test execution in memory for run {missing}; run test-executor first")
+            return self.skipped(no_execution(task.context))
         execution = inputs.execution
         try:
             project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)

@@ -2,7 +2,7 @@
 
     inputs = await load_run(self.memory, task.context)
     if inputs is None:
-        return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; ...")
+        return self.skipped(no_execution(task.context))     # "no test execution in memory for run ...; run ..."
     inputs.execution.counts, (await inputs.gaps()), (await inputs.generated())
 """
 
@@ -52,4 +52,9 @@ async def load_run(memory: MemoryBackend, context: Mapping[str, Any]) -> RunInpu
 def missing_run(context: Mapping[str, Any]) -> str:
     """How a skip message names the run `load_run` found nothing for."""
     return str(context.get("run_id") or "(none)")
+
+
+def no_execution(context: Mapping[str, Any], then: str = "run test-executor first") -> str:
+    """The skip message of an agent that `load_run` found no test execution for."""
+    return f"no test execution in memory for run {missing_run(context)}; {then}"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from lionagi_qe.agents.memory_keys import security_key
 from lionagi_qe.agents.records import SecurityRecord
 from lionagi_qe.agents.run_context import RunContext
-from lionagi_qe.agents.run_inputs import load_run, missing_run
+from lionagi_qe.agents.run_inputs import load_run, no_execution
 from lionagi_qe.analysis.dependency_audit import audit_dependencies
 from lionagi_qe.analysis.project import inspect_project
 from lionagi_qe.analysis.security_scan import scan_sources
@@ -42,8 +42,7 @@ class SecurityScannerAgent(BaseQEAgent):
         ctx = RunContext.of(task.context)
         inputs = await load_run(self.memory, task.context)
         if inputs is None:
-            return self.skipped(f"no test execution in memory for run {missing_run(task.context)}; "
-                                "run test-executor first")
+            return self.skipped(no_execution(task.context))
         execution = inputs.execution
         project = await asyncio.to_thread(inspect_project, execution.code_path, check_syntax=False)
         python = Path(execution.python)

@@ -16,18 +16,42 @@ confirmation (kept tests in clean processes), test_writer, generation (the
 sequence that closes gaps: verify, fall back, write, measure), quality_gate.
 """
 
-from lionagi_qe.analysis.candidate import Candidate
-from lionagi_qe.analysis.coverage_report import CoverageReport, Totals, load_coverage
-from lionagi_qe.analysis.gaps import Gap, find_gaps
-from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
-from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
-from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
-from lionagi_qe.analysis.offline_generator import offline_candidates
-from lionagi_qe.analysis.project import TargetProject, inspect_project
-from lionagi_qe.analysis.quality_gate import GateInputs, GateVerdict, Thresholds, evaluate_gate
-from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
-from lionagi_qe.analysis.test_writer import write_tests
-from lionagi_qe.analysis.verification import Verification, coverage_after, verify_candidates
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lionagi_qe.analysis.candidate import Candidate
+    from lionagi_qe.analysis.coverage_report import CoverageReport, Totals, load_coverage
+    from lionagi_qe.analysis.gaps import Gap, find_gaps
+    from lionagi_qe.analysis.generation import GenerationJob, GenerationOutcome, close_gaps
+    from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
+    from lionagi_qe.analysis.llm_prompt import MalformedReply, build_prompt, parse_reply
+    from lionagi_qe.analysis.offline_generator import offline_candidates
+    from lionagi_qe.analysis.project import TargetProject, inspect_project
+    from lionagi_qe.analysis.quality_gate import GateInputs, GateVerdict, Thresholds, evaluate_gate
+    from lionagi_qe.analysis.test_runner import RunSettings, TestRunResult, run_test_suite
+    from lionagi_qe.analysis.test_writer import write_tests
+    from lionagi_qe.analysis.verification import Verification, coverage_after, verify_candidates
+
+_MODULES = {
+    "Candidate": "candidate", "CoverageReport": "coverage_report", "Totals": "coverage_report",
+    "load_coverage": "coverage_report", "Gap": "gaps", "find_gaps": "gaps", "GenerationJob": "generation",
+    "GenerationOutcome": "generation", "close_gaps": "generation", "check_interpreter": "interpreter",
+    "resolve_interpreter": "interpreter", "MalformedReply": "llm_prompt", "build_prompt": "llm_prompt",
+    "parse_reply": "llm_prompt", "offline_candidates": "offline_generator", "TargetProject": "project",
+    "inspect_project": "project", "GateInputs": "quality_gate", "GateVerdict": "quality_gate",
+    "Thresholds": "quality_gate", "evaluate_gate": "quality_gate", "RunSettings": "test_runner",
+    "TestRunResult": "test_runner", "run_test_suite": "test_runner", "write_tests": "test_writer",
+    "Verification": "verification", "coverage_after": "verification", "verify_candidates": "verification",
+}
+"""The engine module each name comes from, imported on first use (a job process loads only what it needs)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module 'lionagi_qe.analysis' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"lionagi_qe.analysis.{_MODULES[name]}"), name)
+
 
 __all__ = [
     "Candidate",

@@ -7,7 +7,8 @@
 Adding a kind takes three steps: a function `run_x(spec: dict) -> dict`
 here in `workers/` that calls its engine (plain JSON in and out, paths
 relative to the project root: open the project with
-`job_project.open_project`), an entry in `JOB_KINDS`, and on the caller's
+`job_project.open_project`), an entry in `JOB_KINDS` naming it as
+`module:function`, and on the caller's
 side a `DispatchingAgent` subclass of the local agent that splits the work
 into specs, sends them with `JobClient.run` and merges the results (as
 `distributed_executor` does for test shards, `distributed_generator` for
@@ -19,14 +20,9 @@ worker's (retried on another worker, up to AQE_JOB_ATTEMPTS tries).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass
 from typing import Any
-
-from lionagi_qe.workers.candidate_jobs import run_confirm_kept, run_verify_candidates
-from lionagi_qe.workers.flaky_runs import run_flaky_runs
-from lionagi_qe.workers.mutant_batch import run_mutant_batch
-from lionagi_qe.workers.test_shard import run_test_shard
 
 DEFAULT_QUEUE = "aqe"
 
@@ -36,17 +32,24 @@ class JobKind:
     """One kind of job: its name, what runs it (in the job process) and the queue it goes to."""
 
     name: str
-    run: Callable[[dict[str, Any]], dict[str, Any]]
+    function: str
+    """`module:function` under `lionagi_qe.workers`, imported only by the job process that runs such a job."""
     queue: str = DEFAULT_QUEUE
+
+    def run(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Run one job of this kind on `spec` (JSON in, JSON out)."""
+        module, _, name = self.function.partition(":")
+        result: dict[str, Any] = getattr(importlib.import_module(f"lionagi_qe.workers.{module}"), name)(spec)
+        return result
 
 
 JOB_KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
-        JobKind("test-shard", run_test_shard, queue="tests"),
-        JobKind("mutant-batch", run_mutant_batch, queue="mutants"),
-        JobKind("verify-candidates", run_verify_candidates, queue="generation"),
-        JobKind("confirm-kept", run_confirm_kept, queue="generation"),
-        JobKind("flaky-runs", run_flaky_runs, queue="tests"),
+        JobKind("test-shard", "test_shard:run_test_shard", queue="tests"),
+        JobKind("mutant-batch", "mutant_batch:run_mutant_batch", queue="mutants"),
+        JobKind("verify-candidates", "candidate_jobs:run_verify_candidates", queue="generation"),
+        JobKind("confirm-kept", "candidate_jobs:run_confirm_kept", queue="generation"),
+        JobKind("flaky-runs", "flaky_runs:run_flaky_runs", queue="tests"),
     )
 }

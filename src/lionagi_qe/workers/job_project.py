@@ -19,14 +19,16 @@ import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lionagi_qe.agents.run_context import RunContext
 from lionagi_qe.analysis.interpreter import check_interpreter, resolve_interpreter
 from lionagi_qe.analysis.project import TargetProject, inspect_project
 from lionagi_qe.analysis.test_runner import RunSettings
 from lionagi_qe.workers.coverage_transfer import pack_coverage
 from lionagi_qe.workers.project_source import cache_dir, check_fingerprint, locate
+
+if TYPE_CHECKING:
+    from lionagi_qe.agents.run_context import RunContext
 
 
 def project_spec(
