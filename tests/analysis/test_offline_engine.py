@@ -23,6 +23,7 @@ from lionagi_qe.analysis.candidate import Candidate
 from lionagi_qe.analysis.generation import GenerationJob, close_gaps, fuzz_failure, fuzz_found_a_crash
 from lionagi_qe.analysis.input_recording import RECORDED_FOLDER, load_recorded
 from lionagi_qe.analysis.offline_generator import (
+    TIMED_SAMPLE,
     found_candidates,
     ghostwritten,
     offline_generation,
@@ -173,7 +174,7 @@ def test_the_search_timer_verifies_the_found_calls_test_modules(measured: dict[s
     m = measured
     calls = m["result"].search.calls
     seconds, count = verification_timer(m["project"], m["settings"].python, tmp_path / "timing")(calls)
-    assert count == len(found_candidates(calls)) >= 3
+    assert count == min(len(found_candidates(calls)), TIMED_SAMPLE) >= 3
     assert seconds > 0
     assert list((tmp_path / "timing").rglob("test_aqe_*.py"))
 

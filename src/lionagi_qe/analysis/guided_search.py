@@ -410,7 +410,7 @@ class _Search:
             return False
         if self.job.timer is not None and self.cost.due(candidates):
             calls, self.timed = self.result.calls[self.timed:], len(self.result.calls)
-            self.cost.observe(*self.job.timer(calls))
+            self.cost.observe(*self.job.timer(calls), found=candidates)
         self.result.seconds_per_candidate = round(self.cost.per_candidate, 3)
         now = time.monotonic()
         return now < deadline and now + self.cost.seconds_for(candidates) < self.finish

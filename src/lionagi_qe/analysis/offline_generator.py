@@ -47,6 +47,8 @@ from lionagi_qe.analysis.verification import RUNS, RunSeconds, run_candidates
 from lionagi_qe.errors import TargetProjectError
 
 DEFAULT_BUDGET = 60.0
+TIMED_SAMPLE = 16
+"""Test modules a search timing verifies at most (the estimate is per candidate)."""
 PROBE_TIMEOUT = 120.0
 HYPOTHESIS_SETTINGS = (
     "@settings(database=None, derandomize=True, deadline=None, max_examples=50, "
@@ -126,7 +128,8 @@ def found_candidates(calls: Sequence[FoundCall]) -> list[Candidate]:
 
 
 def verification_timer(project: TargetProject, python: Path, work_dir: Path) -> VerificationTimer:
-    """A search timer: verifies the found calls' test modules once each and gives the runs' seconds times `RUNS`.
+    """A search timer: verifies the found calls' test modules (`TIMED_SAMPLE` at most, spread over them) once
+    each, and gives the runs' seconds times `RUNS` and how many were verified.
 
     The warm worker's start-up is left out (verification pays it once, whatever the number of candidates);
     a timing that fails counts no candidate, so the estimate it was to refine holds.
@@ -134,7 +137,8 @@ def verification_timer(project: TargetProject, python: Path, work_dir: Path) -> 
     timings = itertools.count()
 
     def timed(calls: Sequence[FoundCall]) -> tuple[float, int]:
-        candidates = found_candidates(calls)
+        found = found_candidates(calls)
+        candidates = found[::-(-len(found) // TIMED_SAMPLE)] if found else []
         if not candidates:
             return 0.0, 0
         modules = sorted({c.gap_id.partition(":")[0] for c in candidates})
