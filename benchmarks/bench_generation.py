@@ -13,7 +13,12 @@ with pytest, coverage and Hypothesis, built once and kept there):
 2. `aqe run --budget B --max-gaps 200 --json`, offline: suite coverage,
    coverage with the kept tests, points gained (uncovered lines plus
    uncovered branch destinations, as coverage.py counts them), share of the
-   uncovered points closed, kept/tried candidates, wall time;
+   uncovered points closed, kept/tried candidates, wall time. Every figure
+   is counted on the same files in both runs: the files the suite's own
+   run measured (a kept test that imports a module the suite never imports
+   adds that module to the report with the kept tests, and with it
+   statements that were never counted as uncovered; they are left out, as
+   they are for Pynguin's tests);
 3. every kept test is copied into the project's own test folder and the
    suite runs twice, in its order and shuffled (a seeded shuffle plugin):
    each kept test must pass in both;
@@ -41,6 +46,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from lionagi_qe.analysis.candidate import Candidate  # noqa: E402
-from lionagi_qe.analysis.coverage_report import load_coverage  # noqa: E402
+from lionagi_qe.analysis.coverage_report import Totals, load_coverage  # noqa: E402
 from lionagi_qe.analysis.project import inspect_project  # noqa: E402
 from lionagi_qe.analysis.test_runner import RunSettings, run_test_suite  # noqa: E402
 from lionagi_qe.analysis.verification import verify_candidates  # noqa: E402
@@ -156,6 +162,31 @@ def virtualenv(folder: Path, python: str, packages: list[str]) -> Path:
         raise SystemExit(f"cannot install {packages}: {done.stderr[-1500:]}")
     stamp.write_text(wanted)
     return folder / "bin" / "python"
+
+
+def on_suite_files(project_dir: Path, baseline: str | Path, data_file: str | Path) -> tuple[dict[str, Any], ...]:
+    """Totals of the suite's coverage and of `data_file`'s, both over the files the suite measured.
+
+    A file measured in `data_file` only (a module first imported by a generated test) is left out.
+    """
+    project = inspect_project(project_dir, check_syntax=False)
+    suite = load_coverage(baseline, project).files
+    other = load_coverage(data_file, project).files
+    return _summed(suite[name].totals for name in suite), _summed(
+        (other.get(name) or suite[name]).totals for name in suite
+    )
+
+
+def _summed(totals: Iterable[Totals]) -> dict[str, Any]:
+    """Totals added up, with coverage.py's percentage ((lines + branches taken) / (lines + branches))."""
+    added = Totals()
+    for each in totals:
+        for name in ("statements", "missing", "branches", "partial_branches", "covered_branches"):
+            setattr(added, name, getattr(added, name) + getattr(each, name))
+    points = added.statements + added.branches
+    taken = added.statements - added.missing + added.covered_branches
+    added.percent = 100.0 * taken / points if points else 100.0
+    return added.to_dict()
 
 
 def uncovered(totals: dict[str, Any]) -> int:
@@ -313,7 +344,7 @@ def pynguin_run(project_dir: Path, python: Path, pynguin_python: Path, baseline:
     from lionagi_qe.analysis.verification import combine_coverage
 
     combined = combine_coverage(baseline, [str(data)] if data.exists() else [], work / "pynguin-after.coverage")
-    after = load_coverage(combined, project).totals.to_dict()
+    _, after = on_suite_files(project_dir, baseline, combined)
     return {"pynguin_after": after, "pynguin_wall_s": round(wall, 1), "pynguin_modules": len(modules),
             "pynguin_search_s_each": each, "pynguin_tests": ran, "pynguin_failing_tests": failed,
             "pynguin_failed_modules": failures}
@@ -353,17 +384,18 @@ def bench_library(library: Library, args: argparse.Namespace, cache: Path) -> Ro
             row.figures.update(suite_speed(project_dir, python, library, work))
         report, wall = aqe_run(project_dir, python, library, args.budget)
         generation = report["generation"]
-        before, after = generation["coverage_before"], generation["coverage_after"]
+        run_dir = next((project_dir / ".aqe" / "runs").iterdir())
+        baseline = str(run_dir / ".coverage")
+        before, after = on_suite_files(project_dir, baseline, run_dir / "generation" / "after.coverage")
         row.figures.update({
             "before": before, "after": after, "aqe_wall_s": round(wall, 1), "kept": len(generation["kept"]),
+            "report_before": generation["coverage_before"], "report_after": generation["coverage_after"],
             "generator_s": report["agents"]["test-generator"]["duration_s"],
             "tried": generation.get("tried", 0), "search": generation.get("search", {}),
             "possible_bugs": len(generation.get("possible_bugs", [])), "notes": generation.get("notes", [])[:20],
             "bugs": generation.get("possible_bugs", [])[:10],
             "rejections": [r["reason"] for r in generation.get("rejections", [])][:20],
         })
-        run_dir = next((project_dir / ".aqe" / "runs").iterdir())
-        baseline = str(run_dir / ".coverage")
         row.figures.update(verification_speed(project_dir, python, run_dir, work))
         row.figures.update(kept_in_suite(project_dir, python, library, generation["kept"], work))
         if args.pynguin:
@@ -382,9 +414,10 @@ def print_table(rows: list[Row], budget: float) -> None:
     print(f"\nbudget {budget:g}s per library, offline; points = uncovered lines + uncovered branch destinations;")
     print("wall = the whole `aqe run` (suite, analysis, generation); gen = the test generator (search, verification,")
     print("confirmation in clean processes), of which srch = the search (with its second run in other surroundings);")
-    print("p.wall = Pynguin's runs (search budget split over the modules)")
+    print("s/c = the search's final estimate of seconds per candidate after it (verification, confirmation);")
+    print("p.wall = Pynguin's runs (search budget split over the modules); all on the files the suite measured")
     head = (f"{'library':<22}{'suite':>7}{'aqe':>7}{'points':>8}{'gained':>8}{'share':>7}{'kept/tried':>11}"
-            f"{'wall':>7}{'gen':>6}{'srch':>6}{'pynguin':>9}{'p.gain':>8}{'p.share':>8}{'p.wall':>8}")
+            f"{'wall':>7}{'gen':>6}{'srch':>6}{'s/c':>6}{'pynguin':>9}{'p.gain':>8}{'p.share':>8}{'p.wall':>8}")
     print(head)
     print("-" * len(head))
     for row in rows:
@@ -392,7 +425,8 @@ def print_table(rows: list[Row], budget: float) -> None:
         total, gained, share = _share(f["before"], f["after"])
         line = (f"{row.name + ' ' + row.version:<22}{f['before']['percent']:>6.1f}%{f['after']['percent']:>6.1f}%"
                 f"{total:>8}{gained:>8}{share:>6.1%} {f['kept']:>4}/{f['tried']:<5}{f['aqe_wall_s']:>6.0f}s"
-                f"{f.get('generator_s', 0):>5.0f}s{f.get('search', {}).get('seconds', 0):>5.0f}s")
+                f"{f.get('generator_s', 0):>5.0f}s{f.get('search', {}).get('seconds', 0):>5.0f}s"
+                f"{f.get('search', {}).get('seconds_per_candidate', 0):>6.2f}")
         if "pynguin_after" in f:
             _, p_gained, p_share = _share(f["before"], f["pynguin_after"])
             line += (f"{f['pynguin_after']['percent']:>8.1f}%{p_gained:>8}{p_share:>7.1%}"

@@ -22,7 +22,13 @@ from lionagi_qe.analysis import RunSettings, find_gaps, inspect_project, load_co
 from lionagi_qe.analysis.candidate import Candidate
 from lionagi_qe.analysis.generation import GenerationJob, close_gaps, fuzz_failure, fuzz_found_a_crash
 from lionagi_qe.analysis.input_recording import RECORDED_FOLDER, load_recorded
-from lionagi_qe.analysis.offline_generator import ghostwritten, offline_generation
+from lionagi_qe.analysis.offline_generator import (
+    TIMED_SAMPLE,
+    found_candidates,
+    ghostwritten,
+    offline_generation,
+    verification_timer,
+)
 from lionagi_qe.analysis.verification import Verification, verify_candidates
 
 CORE = '''\
@@ -162,6 +168,21 @@ def test_warm_and_process_verification_agree(measured: dict[str, Any], tmp_path:
     wrong = "rejected: failed 2 of 2 runs (failed: AssertionError: assert 'big' == 'small')"
     assert verdicts[True][-1] == (False, wrong)
     assert sum(kept for kept, _ in verdicts[True]) >= 3
+
+
+def test_the_search_timer_verifies_the_found_calls_test_modules(measured: dict[str, Any], tmp_path: Path) -> None:
+    m = measured
+    calls = m["result"].search.calls
+    seconds, count = verification_timer(m["project"], m["settings"].python, tmp_path / "timing")(calls)
+    assert count == min(len(found_candidates(calls)), TIMED_SAMPLE) >= 3
+    assert seconds > 0
+    assert list((tmp_path / "timing").rglob("test_aqe_*.py"))
+
+
+def test_a_timing_that_cannot_run_counts_no_candidate(measured: dict[str, Any], tmp_path: Path) -> None:
+    m = measured
+    timer = verification_timer(m["project"], tmp_path / "no-such-python", tmp_path / "timing")
+    assert timer(m["result"].search.calls) == (0.0, 0)
 
 
 def test_close_gaps_confirms_kept_tests_with_the_suite(measured: dict[str, Any], tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ class GeneratedRecord(JsonRecord):
     possible_bugs: list[dict[str, Any]] = field(default_factory=list)
     """Crashes of public functions on valid-typed input found while generating (see analysis.guided_search)."""
     search: dict[str, Any] = field(default_factory=dict)
-    """The offline search's figures: calls_tried, rounds, seconds, stopped."""
+    """The offline search's figures: calls_tried, rounds, seconds, stopped, seconds_per_candidate."""
 
 
 @dataclass

@@ -101,7 +101,7 @@ class GenerationOutcome:
     coverage_after: Totals = field(default_factory=Totals)
     possible_bugs: list[dict[str, Any]] = field(default_factory=list)
     search: dict[str, Any] = field(default_factory=dict)
-    """The offline search's figures: calls tried, rounds, seconds, why it stopped."""
+    """The offline search's figures: calls tried, rounds, seconds, why it stopped, its estimate per candidate."""
     seconds: float = 0.0
 
     @property
@@ -136,6 +136,7 @@ def close_gaps(
         outcome.search = {
             "calls_tried": offline.search.tried, "rounds": offline.search.rounds,
             "seconds": offline.search.seconds, "stopped": offline.search.stopped,
+            "seconds_per_candidate": offline.search.seconds_per_candidate,
         }
         offline_checks = _verify(job, offline.candidates, by_id, "offline", missing)
         outcome.possible_bugs += [fuzz_failure(check) for check in offline_checks if fuzz_found_a_crash(check)]

@@ -26,8 +26,10 @@ calls in a row reach nothing new; the search stops when the budget is spent
 or no gap is left; when no gap is left but the last pass still reached new
 points, the gaps left alone are tried again. The search also stops once the
 candidates found so far would take the rest of the budget to verify and
-confirm (`SECONDS_PER_CANDIDATE` each). The kept calls and crashes are then
-run once more, each alone, in a second worker started in other surroundings
+confirm, at a running estimate per candidate (`candidate_cost`): a safe
+prior until the job's `timer` has timed the verification of the first
+candidates found. The kept calls and crashes are then run once more, each
+alone, in a second worker started in other surroundings
 (time zone, hash seed, temporary folder): those that end differently there
 depend on the environment and are dropped.
 """
@@ -35,12 +37,13 @@ depend on the environment and are dropped.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lionagi_qe.analysis.call_synthesis import compared_constants
+from lionagi_qe.analysis.candidate_cost import CandidateCost
 from lionagi_qe.analysis.coverage_report import Arc, CoverageReport
 from lionagi_qe.analysis.gaps import Gap, module_name
 from lionagi_qe.analysis.project import TargetProject
@@ -53,9 +56,6 @@ SEARCH_SHARE = 0.7
 """Share of the budget spent searching at most; the rest goes to the second run, writing and verifying."""
 RESERVE_SHARE = 0.15
 """Share of the budget kept for what does not grow with the candidates (the confirmation's suite run)."""
-SECONDS_PER_CANDIDATE = 0.5
-"""What one more test module costs after the search (second run, verification, confirmation): the search
-stops early when the candidates it found would not be verified within the budget."""
 MAX_DOCTESTS = 300
 STALE = 240
 """Calls of one gap in a row that reach nothing new, after which the gap is left alone."""
@@ -82,6 +82,8 @@ class SearchJob:
     budget: float
     work_dir: Path
     call_timeout: float = CALL_TIMEOUT
+    timer: VerificationTimer | None = None
+    """Times the verification of some found calls' test modules; without it the prior estimate holds."""
 
 
 @dataclass
@@ -92,6 +94,10 @@ class FoundCall:
     spec: dict[str, Any]
     outcome: dict[str, Any]
     points: int
+
+
+VerificationTimer = Callable[[Sequence[FoundCall]], tuple[float, int]]
+"""(seconds, test modules) the verification of the test modules made of some found calls took."""
 
 
 @dataclass
@@ -105,6 +111,8 @@ class SearchResult:
     rounds: int = 0
     seconds: float = 0.0
     stopped: str = "exhausted"
+    seconds_per_candidate: float = 0.0
+    """The estimate the search ended with (`candidate_cost`)."""
 
 
 class MissingPoints:
@@ -323,6 +331,9 @@ class _Search:
         """Targets left alone after `STALE` calls in a row reached nothing new (tried again while others gain)."""
         self.gained = 0
         self.finish = time.monotonic() + job.budget * (1 - RESERVE_SHARE)
+        self.cost = CandidateCost()
+        self.timed = 0
+        """Found calls whose test modules were timed already."""
 
     def load(self) -> None:
         paths = module_paths(self.job.project)
@@ -396,8 +407,15 @@ class _Search:
 
     def time_left(self, deadline: float) -> bool:
         """Before `deadline`, and the candidates found so far can still be verified within the budget."""
+        candidates = self.candidates()
+        if time.monotonic() >= deadline:
+            return False
+        if self.job.timer is not None and self.cost.due(candidates):
+            calls, self.timed = self.result.calls[self.timed:], len(self.result.calls)
+            self.cost.observe(*self.job.timer(calls), found=candidates)
+        self.result.seconds_per_candidate = round(self.cost.per_candidate, 3)
         now = time.monotonic()
-        return now < deadline and now + SECONDS_PER_CANDIDATE * self.candidates() < self.finish
+        return now < deadline and now + self.cost.seconds_for(candidates) < self.finish
 
     def _priority(self, target_id: str) -> float:
         """Riskiest first: points still missing times complexity, less for targets tried often."""

@@ -18,6 +18,7 @@ Engines, each giving candidates that verification keeps or drops:
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from collections.abc import Sequence
@@ -36,13 +37,18 @@ from lionagi_qe.analysis.guided_search import (
     MissingPoints,
     SearchJob,
     SearchResult,
+    VerificationTimer,
     guided_search,
 )
 from lionagi_qe.analysis.probes import CALL_PROBE
 from lionagi_qe.analysis.project import TargetProject
-from lionagi_qe.analysis.test_runner import probe_environment
+from lionagi_qe.analysis.test_runner import RunSettings, probe_environment
+from lionagi_qe.analysis.verification import RUNS, RunSeconds, run_candidates
+from lionagi_qe.errors import TargetProjectError
 
 DEFAULT_BUDGET = 60.0
+TIMED_SAMPLE = 16
+"""Test modules a search timing verifies at most (the estimate is per candidate)."""
 PROBE_TIMEOUT = 120.0
 HYPOTHESIS_SETTINGS = (
     "@settings(database=None, derandomize=True, deadline=None, max_examples=50, "
@@ -87,30 +93,64 @@ def offline_generation(
     call_timeout: float = CALL_TIMEOUT,
 ) -> OfflineResult:
     """Search, render, then ghostwrite for what stays open; see the module docstring."""
-    job = SearchJob(project, python, gaps, report, recorded or {}, budget, work_dir / "search", call_timeout)
+    timer = verification_timer(project, python, work_dir / "timing")
+    job = SearchJob(project, python, gaps, report, recorded or {}, budget, work_dir / "search", call_timeout, timer)
     search = guided_search(job)
     result = OfflineResult(notes=list(search.notes), possible_bugs=search.possible_bugs, search=search)
-    by_gap: dict[str, list[FoundCall]] = {}
-    for call in search.calls:
-        by_gap.setdefault(call.gap_id, []).append(call)
+    result.candidates = found_candidates(search.calls)
     known = {gap.id: gap for gap in gaps}
-    for gap_id, calls in by_gap.items():
-        module, _, qualname = gap_id.partition(":")
-        stem = generated_stem(module, qualname.strip("<>") or "module")
-        for call in calls:
-            if call.spec.get("shape") == "doctest":
-                source = render_doctest(call.spec["expr"], call.spec["name"])
-                name = stem + "_doctest_" + call.spec["name"].rsplit(".", 1)[-1].lower()
-                result.candidates.append(Candidate(gap_id, "doctest", source, name))
-        characterization = render_calls(gap_id, [c for c in calls if c.spec.get("shape") != "doctest"])
-        if characterization is not None:
-            result.candidates.append(Candidate(gap_id, "characterization", characterization, stem))
     missing = MissingPoints.of(None, gaps)
     for call in search.calls:
         missing.take(*missing.reached(call.outcome))
     still_open = [gap for gap in gaps if missing.left_in(gap) > 0 and gap.id in known]
     result.candidates += ghostwritten(project, python, still_open, work_dir / "fuzz", result.notes)
     return result
+
+
+def found_candidates(calls: Sequence[FoundCall]) -> list[Candidate]:
+    """The test modules of the found calls: one per doctest, one characterization module per gap."""
+    by_gap: dict[str, list[FoundCall]] = {}
+    for call in calls:
+        by_gap.setdefault(call.gap_id, []).append(call)
+    candidates = []
+    for gap_id, found in by_gap.items():
+        module, _, qualname = gap_id.partition(":")
+        stem = generated_stem(module, qualname.strip("<>") or "module")
+        for call in found:
+            if call.spec.get("shape") == "doctest":
+                source = render_doctest(call.spec["expr"], call.spec["name"])
+                name = stem + "_doctest_" + call.spec["name"].rsplit(".", 1)[-1].lower()
+                candidates.append(Candidate(gap_id, "doctest", source, name))
+        characterization = render_calls(gap_id, [c for c in found if c.spec.get("shape") != "doctest"])
+        if characterization is not None:
+            candidates.append(Candidate(gap_id, "characterization", characterization, stem))
+    return candidates
+
+
+def verification_timer(project: TargetProject, python: Path, work_dir: Path) -> VerificationTimer:
+    """A search timer: verifies the found calls' test modules (`TIMED_SAMPLE` at most, spread over them) once
+    each, and gives the runs' seconds times `RUNS` and how many were verified.
+
+    The warm worker's start-up is left out (verification pays it once, whatever the number of candidates);
+    a timing that fails counts no candidate, so the estimate it was to refine holds.
+    """
+    timings = itertools.count()
+
+    def timed(calls: Sequence[FoundCall]) -> tuple[float, int]:
+        found = found_candidates(calls)
+        candidates = found[::-(-len(found) // TIMED_SAMPLE)] if found else []
+        if not candidates:
+            return 0.0, 0
+        modules = sorted({c.gap_id.partition(":")[0] for c in candidates})
+        spent = RunSeconds()
+        try:
+            run_candidates(project, RunSettings(python=python), candidates, modules,
+                           work_dir / f"{next(timings):02d}", runs=1, seconds=spent)
+        except (TargetProjectError, OSError):
+            return 0.0, 0
+        return spent.runs * RUNS, len(candidates)
+
+    return timed
 
 
 def ghostwritten(

@@ -5,6 +5,7 @@
     after = coverage_after(run.data_file, kept, work_dir / "after.coverage")
     outcomes = run_candidates(project, settings, candidates, ["shopkit.pricing"], work_dir)  # the same in two
     checks = decide(candidates, outcomes, gaps_by_id, RUNS)       # halves: the runs (anywhere), the verdicts
+    spent = RunSeconds(); run_candidates(..., seconds=spent)      # spent.start (worker start-up), spent.runs
 
 Each candidate module runs `runs` times under coverage.py (branch coverage
 of the project's sources); every run must pass. On Linux the runs are forks
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -198,10 +200,12 @@ def run_candidates(
     *,
     runs: int = RUNS,
     warm: bool | None = None,
+    seconds: RunSeconds | None = None,
 ) -> dict[int, list[RunOutcome]]:
     """{index of candidate: its `runs` outcomes}: the running half of `verify_candidates`, before `decide`.
 
-    `modules` (the gaps' modules) are imported once by the warm worker before its forks.
+    `modules` (the gaps' modules) are imported once by the warm worker before its forks; `seconds`, if
+    given, gets the time spent starting it and the time of the runs themselves.
     """
     jobs: list[tuple[int, Path, Path]] = []
     for index, candidate in enumerate(candidates):
@@ -213,11 +217,19 @@ def run_candidates(
     use_warm = available() if warm is None else warm and available()
     run_all = _run_warm if use_warm and jobs else _run_apart
     runs_of = [(candidates[i].origin == "llm", f, d) for i, f, d in jobs]
-    outcomes = run_all(project, settings, runs_of, work_dir, modules)
+    outcomes = run_all(project, settings, runs_of, work_dir, modules, seconds if seconds is not None else RunSeconds())
     by_candidate: dict[int, list[RunOutcome]] = {}
     for (index, _, _), outcome in zip(jobs, outcomes, strict=True):
         by_candidate.setdefault(index, []).append(outcome)
     return by_candidate
+
+
+@dataclass
+class RunSeconds:
+    """Where the time of `run_candidates` went: starting the warm worker (and its imports), and the runs."""
+
+    start: float = 0.0
+    runs: float = 0.0
 
 
 Job = tuple[bool, Path, Path]
@@ -225,20 +237,25 @@ Job = tuple[bool, Path, Path]
 
 
 def _run_apart(
-    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, modules: Sequence[str]
+    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, modules: Sequence[str],
+    seconds: RunSeconds,
 ) -> list[RunOutcome]:
     """Each run in its own pytest process (in parallel, one per core)."""
+    started = time.monotonic()
     workers = max(1, min(len(jobs), os.cpu_count() or 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [
             pool.submit(run_candidate, project, settings, test_file, data, plugins=plugins)
             for plugins, test_file, data in jobs
         ]
-        return [f.result() for f in futures]
+        outcomes = [f.result() for f in futures]
+    seconds.runs += time.monotonic() - started
+    return outcomes
 
 
 def _run_warm(
-    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, modules: Sequence[str]
+    project: TargetProject, settings: RunSettings, jobs: Sequence[Job], work_dir: Path, modules: Sequence[str],
+    seconds: RunSeconds,
 ) -> list[RunOutcome]:
     """Each run a fork of one warm worker that imported pytest, coverage.py and the gaps' modules."""
     specs: list[dict[str, str | bool]] = [
@@ -247,12 +264,16 @@ def _run_warm(
         for plugins, test_file, data in jobs
     ]
     limit = max(MIN_RUN_TIMEOUT, 4 * settings.test_timeout)
+    started = time.monotonic()
     with WarmWorker.start(project, settings.python, work_dir, condition="witness") as worker:
         worker.request("load", modules=list(modules), files=[])
+        loaded = time.monotonic()
         codes = worker.request(
             "verify", jobs=specs, source=[str(p) for p in project.sources], parallel=os.cpu_count() or 2,
             job_timeout=limit, test_timeout=settings.test_timeout, timeout=limit * len(specs) + 60,
         )["exit_codes"]
+        seconds.start += loaded - started
+        seconds.runs += time.monotonic() - loaded
     outcomes = []
     for spec, code in zip(specs, codes, strict=True):
         log = Path(str(spec["log"]))
