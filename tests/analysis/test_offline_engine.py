@@ -103,17 +103,24 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = write_project(tmp_path_factory.mktemp("engine") / "proj", {
         "pkg/__init__.py": "", "pkg/core.py": CORE, "tests/test_core.py": TESTS,
     })
+    found = suite_measured(root)
+    found["result"] = offline_generation(
+        found["project"], found["settings"].python, found["gaps"], found["work"] / "gen", budget=10,
+        report=found["report"], recorded=found["recorded"],
+    )
+    return found
+
+
+def suite_measured(root: Path) -> dict[str, Any]:
+    """The project at `root` after its suite ran with input recording: project, settings, run, report, gaps."""
     project = inspect_project(root)
     work = root / ".aqe" / "work"
     settings = RunSettings(python=Path(sys.executable), test_timeout=30, record_inputs=work / RECORDED_FOLDER)
     run = run_test_suite(project, work, settings)
     report = load_coverage(run.data_file, project)
     gaps, _ = find_gaps(report, project)
-    recorded = load_recorded(work / RECORDED_FOLDER)
-    result = offline_generation(project, settings.python, gaps, work / "gen", budget=10, report=report,
-                                recorded=recorded)
-    return {"project": project, "settings": settings, "run": run, "report": report, "gaps": gaps,
-            "recorded": recorded, "result": result}
+    return {"project": project, "work": work, "settings": settings, "run": run, "report": report, "gaps": gaps,
+            "recorded": load_recorded(work / RECORDED_FOLDER)}
 
 
 def test_the_suite_run_records_real_arguments(measured: dict[str, Any]) -> None:
@@ -245,14 +252,11 @@ def test_a_nested_helper_is_reached_through_the_public_function_the_suite_calls(
     root = write_project(tmp_path / "proj", {
         "pkg/__init__.py": "", "pkg/table.py": TABLE, "tests/test_table.py": TABLE_TESTS,
     })
-    project = inspect_project(root)
-    work = root / ".aqe" / "work"
-    settings = RunSettings(python=Path(sys.executable), test_timeout=30, record_inputs=work / RECORDED_FOLDER)
-    run = run_test_suite(project, work, settings)
-    report = load_coverage(run.data_file, project)
-    gaps, _ = find_gaps(report, project)
-    assert [g.id for g in gaps] == ["pkg.table:render.<locals>.cells"]
-    result = offline_generation(project, settings.python, gaps, work / "gen", budget=10, report=report,
-                                recorded=load_recorded(work / RECORDED_FOLDER))
+    found = suite_measured(root)
+    assert [g.id for g in found["gaps"]] == ["pkg.table:render.<locals>.cells"]
+    result = offline_generation(
+        found["project"], found["settings"].python, found["gaps"], found["work"] / "gen", budget=10,
+        report=found["report"], recorded=found["recorded"],
+    )
     through_render = [c for c in result.candidates if c.gap_id == "pkg.table:render"]
     assert through_render and "assert render(rows=[{" in through_render[0].source
