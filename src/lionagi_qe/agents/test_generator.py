@@ -136,11 +136,16 @@ class TestGeneratorAgent(BaseQEAgent):
     async def _work_gap(
         self, calls: ModelCalls, gate: asyncio.Semaphore, job: GenerationJob, gap: Gap, index: int, attempts: int
     ) -> GapLoop:
-        """Up to `attempts` replies for one gap, each tried once and answered with feedback."""
+        """Up to `attempts` replies for one gap, each tried once and answered with feedback.
+
+        The prompt is built in the event loop, not in a thread: gaps are worked concurrently, and
+        `ast.parse` in parallel threads can fail on CPython 3.11 ("AST constructor recursion depth
+        mismatch", python/cpython#106905).
+        """
         loop = GapLoop(gap, max(1, attempts))
         async with gate:
             try:
-                message = await asyncio.to_thread(build_prompt, gap, job.project)
+                message = build_prompt(gap, job.project)
             except (OSError, SyntaxError, ValueError) as exc:
                 loop.stop(f"no prompt: the source of {gap.id} cannot be read ({exc})")
                 return loop
